@@ -1,0 +1,5 @@
+export { CommandFailed, type InfraError, PrerequisiteMissing, ServiceNotReady } from "./errors.ts"
+export { LocalInfra } from "./LocalInfra.ts"
+export { kafkaServesMetadata } from "./localKafka.ts"
+export { infraTemplates, repoRoot } from "./localPaths.ts"
+export type { ServiceStatus } from "./serviceStatus.ts"

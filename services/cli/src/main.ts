@@ -1,0 +1,21 @@
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { LocalInfra } from "@xpscore/infra"
+import { Effect, Layer } from "effect"
+import { Command } from "effect/cli"
+import { infraCommand } from "./commands/infraCommand.ts"
+import { testCommand } from "./commands/testCommand.ts"
+import { reportFailure } from "./reportFailure.ts"
+
+const xpscore = Command.make("xpscore").pipe(
+  Command.withDescription(
+    "Event-sourced customer experience scoring: Kafka in, explainable scores out, ClickHouse for BI"
+  ),
+  Command.withSubcommands([testCommand, infraCommand])
+)
+
+const program = Command.run(xpscore, { version: "0.1.0" }).pipe(
+  Effect.provide(Layer.mergeAll(NodeServices.layer, LocalInfra.layer)),
+  reportFailure
+)
+
+NodeRuntime.runMain(program, { disableErrorReporting: true })

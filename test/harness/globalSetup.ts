@@ -1,0 +1,102 @@
+import { LocalInfra } from "@xpscore/infra"
+import { Effect } from "effect"
+import type { TestProject } from "vitest/node"
+import {
+  dockerEngineAnswers,
+  type StartedContainer,
+  startClickHouseContainer,
+  startKafkaContainer
+} from "./containers.ts"
+import type { InfraSource, TestInfra } from "./providedContext.ts"
+
+/**
+ * Hands integration tests a Kafka bootstrap address and a ClickHouse server,
+ * chosen in this order: environment variables (KAFKA_BROKERS,
+ * CLICKHOUSE_URL), Testcontainers when a Docker engine answers, the local
+ * broker and server of `xpscore infra up`. A missing prerequisite fails the
+ * run with a message saying how to get it; nothing is skipped.
+ *
+ * Several projects list this setup; they share one acquisition, and what it
+ * started is stopped when the last of them is torn down.
+ */
+let shared: Promise<{ infra: TestInfra; release: () => Promise<void> }> | undefined
+let users = 0
+
+const runLocal = <A, E>(effect: Effect.Effect<A, E, LocalInfra>) =>
+  Effect.runPromise(
+    effect.pipe(
+      Effect.provide(LocalInfra.layer),
+      Effect.mapError((error) => new Error(`test infrastructure: ${(error as { message?: string }).message ?? error}`))
+    )
+  )
+
+const acquire = async () => {
+  const started: Array<() => Promise<void>> = []
+  const local = await runLocal(
+    Effect.gen(function* () {
+      return yield* LocalInfra
+    })
+  )
+  const localStatus = await runLocal(local.status)
+  const wasRunning = (service: "kafka" | "clickhouse") => localStatus.some((s) => s.service === service && s.running)
+  const docker = process.env.KAFKA_BROKERS && process.env.CLICKHOUSE_URL ? false : await dockerEngineAnswers()
+
+  const resolveKafka = async (): Promise<[string, InfraSource]> => {
+    if (process.env.KAFKA_BROKERS) return [process.env.KAFKA_BROKERS, "env"]
+    if (docker) {
+      const container: StartedContainer = await startKafkaContainer()
+      started.push(container.stop)
+      return [container.address, "testcontainers"]
+    }
+    await runLocal(local.upKafka)
+    if (!wasRunning("kafka")) started.push(() => runLocal(local.downKafka).then(() => undefined))
+    return [local.kafkaBrokers, "local"]
+  }
+
+  const resolveClickHouse = async (): Promise<[string, InfraSource]> => {
+    if (process.env.CLICKHOUSE_URL) return [process.env.CLICKHOUSE_URL, "env"]
+    if (docker) {
+      const container = await startClickHouseContainer(local.biPassword)
+      started.push(container.stop)
+      return [container.address, "testcontainers"]
+    }
+    await runLocal(local.upClickHouse)
+    if (!wasRunning("clickhouse")) started.push(() => runLocal(local.downClickHouse).then(() => undefined))
+    return [local.clickhouseUrl, "local"]
+  }
+
+  const [[kafkaBrokers, kafkaSource], [clickhouseUrl, clickhouseSource]] = await Promise.all([
+    resolveKafka(),
+    resolveClickHouse()
+  ])
+  const infra: TestInfra = {
+    kafkaBrokers,
+    clickhouseUrl,
+    clickhouseBiUser: process.env.CLICKHOUSE_BI_USER ?? "bi",
+    clickhouseBiPassword: process.env.CLICKHOUSE_BI_PASSWORD ?? local.biPassword,
+    kafkaSource,
+    clickhouseSource
+  }
+  console.log(
+    `test infrastructure: Kafka ${kafkaBrokers} (${kafkaSource}), ClickHouse ${clickhouseUrl} (${clickhouseSource})`
+  )
+  const release = async () => {
+    for (const stop of started.reverse()) await stop()
+  }
+  return { infra, release }
+}
+
+export default async function setup(project: TestProject) {
+  users += 1
+  shared ??= acquire()
+  const { infra } = await shared
+  project.provide("testInfra", infra)
+  return async () => {
+    users -= 1
+    if (users === 0 && shared !== undefined) {
+      const { release } = await shared
+      shared = undefined
+      await release()
+    }
+  }
+}

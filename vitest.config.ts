@@ -1,0 +1,53 @@
+import { defineConfig } from "vitest/config"
+
+// Integration and e2e tests get real Kafka and ClickHouse from the harness
+// (environment variables, else Testcontainers when Docker answers, else the
+// local JVM broker and clickhouse-server that `xpscore infra up` starts).
+const harness = "./test/harness/globalSetup.ts"
+const roots = "{libs,services,infra,test}"
+
+export default defineConfig({
+  test: {
+    // Each test file runs in its own process: chDB allows one engine per process.
+    pool: "forks",
+    reporters: process.env.CI === "true" ? ["default"] : ["default"],
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: [`${roots}/**/*.unit.spec.ts`],
+          testTimeout: 60_000
+        }
+      },
+      {
+        test: {
+          name: "integration",
+          include: [`${roots}/**/*.int.spec.ts`],
+          globalSetup: [harness],
+          testTimeout: 180_000,
+          hookTimeout: 300_000
+        }
+      },
+      {
+        test: {
+          name: "e2e",
+          include: [`${roots}/**/*.e2e.spec.ts`],
+          globalSetup: [harness],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false
+        }
+      },
+      {
+        test: {
+          name: "faults",
+          include: ["test/faults/**/*.faults.spec.ts"],
+          globalSetup: [harness],
+          testTimeout: 1_800_000,
+          hookTimeout: 600_000,
+          fileParallelism: false
+        }
+      }
+    ]
+  }
+})
