@@ -27,6 +27,27 @@ export const ScoreComponents = Schema.Struct({
 })
 export type ScoreComponents = typeof ScoreComponents.Type
 
+/**
+ * The model parameters the closed formula reads (scoring-model.md, "At any
+ * time T ≥ t_ref"). Every record carries them, so a projected row computes
+ * its score at any time on its own, whatever model version wrote it.
+ */
+export const ScoreFormula = Schema.Struct({
+  /** h⁺, h⁻ and h_end⁺ in milliseconds */
+  halfLifePosMs: Schema.Finite,
+  halfLifeNegMs: Schema.Finite,
+  halfLifeEndPosMs: Schema.Finite,
+  /** W0: the neutral weight in the average's denominator */
+  neutralWeight: Schema.Finite,
+  /** ω_avg, ω_end, ω_peak */
+  weightAverage: Schema.Finite,
+  weightEnd: Schema.Finite,
+  weightPeak: Schema.Finite,
+  /** g in score = 50 + 50·tanh(g·X) */
+  gain: Schema.Finite
+})
+export type ScoreFormula = typeof ScoreFormula.Type
+
 /** Which recovery branch a resolution took (scoring-model.md, "Recovery"). */
 export const RecoveryBranch = Schema.Literals(["paradox", "partial", "doubleDeviation"])
 export type RecoveryBranch = typeof RecoveryBranch.Type
@@ -64,7 +85,8 @@ export const ScoreRecord = Schema.Struct({
     orphanResolution: Schema.Boolean
   }),
   components: ScoreComponents,
-  /** the model parameter set's version id; its parameters are on the model-versions topic */
+  formula: ScoreFormula,
+  /** the model parameter set's version id */
   modelVersion: Schema.String
 })
 export type ScoreRecord = typeof ScoreRecord.Type
