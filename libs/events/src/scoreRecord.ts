@@ -71,6 +71,8 @@ export const ScoreRecord = Schema.Struct({
   segment: Schema.NullOr(Schema.String),
   /** the score (0–100) and index X as of tRef, after this event */
   score: Schema.Finite,
+  /** the score of this customer's previous record (50 before the first): BI finds threshold crossings without window functions */
+  previousScore: Schema.Finite,
   index: Schema.Finite,
   /** the impression v this event contributed; null when it contributed none (duplicate, orphan resolution) */
   impression: Schema.NullOr(Schema.Finite),
