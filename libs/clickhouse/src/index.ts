@@ -1,5 +1,6 @@
 export { ClickHouse, type Row } from "./ClickHouse.ts"
 export { ClickHouseError } from "./ClickHouseError.ts"
+export { DataDictionaryDrift, dataDictionary } from "./dataDictionary.ts"
 export { currentScoresSelect } from "./migrations/0001_initialSchema.ts"
 export {
   capabilitiesOf,

@@ -3,6 +3,7 @@ import { LocalInfra } from "@xpscore/infra"
 import { Effect, Layer } from "effect"
 import { Command } from "effect/cli"
 import { infraCommand } from "./commands/infraCommand.ts"
+import { migrateCommand } from "./commands/migrateCommand.ts"
 import { schemaCommand } from "./commands/schemaCommand.ts"
 import { testCommand } from "./commands/testCommand.ts"
 import { reportFailure } from "./reportFailure.ts"
@@ -11,7 +12,7 @@ const xpscore = Command.make("xpscore").pipe(
   Command.withDescription(
     "Event-sourced customer experience scoring: Kafka in, explainable scores out, ClickHouse for BI"
   ),
-  Command.withSubcommands([testCommand, infraCommand, schemaCommand])
+  Command.withSubcommands([testCommand, infraCommand, schemaCommand, migrateCommand])
 )
 
 const program = Command.run(xpscore, { version: "0.1.0" }).pipe(
