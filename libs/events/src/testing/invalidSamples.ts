@@ -117,6 +117,8 @@ export const invalidSamples: ReadonlyArray<InvalidSample> = [
     "enum"
   ),
   sample("a number as a string", json(withData(touchpoint, { quality: "0.5" })), "data.quality", "type"),
+  sample("NaN as a string", json(withData(expectation, { actual: "NaN" })), "data.actual", "type"),
+  sample("Infinity as a string", json(withData(issueOpened, { severity: "Infinity" })), "data.severity", "type"),
   sample("a boolean as a string", json(withData(issueResolved, { withinSla: "yes" })), "data.withinSla", "type"),
   sample("a customer id that is a number", json({ ...touchpoint, subject: 42 }), "subject", "type"),
   sample("data that is not an object", json({ ...survey, data: 9 }), "data", "type"),
