@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import { currentRegistry, decodeEvent, type EventRejected, MAX_EVENT_BYTES } from "@xpscore/events"
 import { InteractionProducer } from "@xpscore/kafka"
-import { Console, Effect, Result, Schema } from "effect"
+import { Console, Effect, Logger, Result, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 
 export class InvalidLines extends Schema.TaggedError<InvalidLines>()("InvalidLines", {
@@ -185,7 +185,10 @@ export const produceCommand = Command.make(
         )
       }
       if (invalid > 0 || failed > 0) return yield* new InvalidLines({ invalid, failed, events, dryRun })
-    })
+    }).pipe(
+      // stdout is the report (and with --json, one JSON document): logs, kafkajs' included, go to stderr
+      Effect.provideService(Logger.LogToStderr, true)
+    )
 ).pipe(
   Command.withDescription(
     "Validate NDJSON CloudEvents line by line and send the valid ones to the interactions topic; reports every invalid line with its field and rule, exits non-zero if any"
