@@ -19,10 +19,13 @@ export const toClickHouseError =
   (operation: ClickHouseError["operation"], statement: string) =>
   (cause: unknown): ClickHouseError => {
     const error = cause as { message?: unknown; code?: unknown }
+    const reason = typeof error?.message === "string" ? error.message : String(cause)
+    // @clickhouse/client parses the code from current servers' messages only; 18.16 writes "Code: 164, e.displayText() = …"
+    const code = typeof error?.code === "string" ? error.code : /^Code: (\d+)[,.]/.exec(reason)?.[1]
     return new ClickHouseError({
       operation,
       statement: shorten(statement),
-      reason: typeof error?.message === "string" ? error.message : String(cause),
-      ...(typeof error?.code === "string" ? { code: error.code } : {})
+      reason,
+      ...(code === undefined ? {} : { code })
     })
   }
