@@ -46,6 +46,8 @@ export interface BatchConsumerOptions<E, R> {
   readonly onAssigned?: (assignment: ReadonlyArray<TopicPartitions>) => Effect.Effect<void, never, R>
   readonly onWriteFailed?: (failure: WriteFailure<E>) => Effect.Effect<void, never, R>
   readonly onCommitted?: (offsets: ReadonlyArray<CommittedOffset>) => Effect.Effect<void, never, R>
+  /** a commit failed after its batch was written (the group delivers the batch again) */
+  readonly onCommitFailed?: (cause: Cause.Cause<unknown>) => Effect.Effect<void, never, R>
 }
 
 export interface TopicPartitions {
@@ -273,7 +275,11 @@ export const startBatchConsumer = <E, R>(
           Effect.as(true),
           Effect.catchCause((cause) =>
             // The rows are in; the group re-delivers them and the idempotent write absorbs them.
-            Effect.as(Effect.logWarning("committing offsets failed; the batch will be delivered again", cause), false)
+            Effect.gen(function* () {
+              yield* Effect.logWarning("committing offsets failed; the batch will be delivered again", cause)
+              if (options.onCommitFailed) yield* options.onCommitFailed(cause)
+              return false
+            })
           )
         )
         if (!committed) return
@@ -336,17 +342,20 @@ export const startBatchConsumer = <E, R>(
       while (true) {
         yield* waitForWork
         state.lastLoopAtMs = Date.now()
+        const epoch = state.epoch
+        if (epoch !== seenEpoch && state.joined) {
+          if (options.onAssigned) yield* options.onAssigned(state.assignment)
+          seenEpoch = epoch
+        }
         const due =
           state.draining ||
           state.pending.rows >= options.maxBatchRows ||
           state.pending.ageMs(Date.now()) >= options.maxBatchMs
-        if (!state.pending.isEmpty && due) {
-          const epoch = state.epoch
-          if (epoch !== seenEpoch && options.onAssigned) yield* options.onAssigned(state.assignment)
-          seenEpoch = epoch
-          yield* flush(state.pending.take(options.maxBatchRows), epoch)
-        }
-        if (state.draining && state.pending.isEmpty) return
+        // Outside the group (between a rebalance and the next assignment) nothing can be committed.
+        const member = seenEpoch === epoch
+        if (!state.pending.isEmpty && due && member) yield* flush(state.pending.take(options.maxBatchRows), epoch)
+        if (state.draining && (state.pending.isEmpty || !member)) return
+        if (!member) yield* Effect.sleep(Math.min(100, options.maxBatchMs))
       }
     })
 
