@@ -5,6 +5,7 @@ import { Command } from "effect/cli"
 import { infraCommand } from "./commands/infraCommand.ts"
 import { migrateCommand } from "./commands/migrateCommand.ts"
 import { produceCommand } from "./commands/produceCommand.ts"
+import { runCommand } from "./commands/runCommand.ts"
 import { schemaCommand } from "./commands/schemaCommand.ts"
 import { testCommand } from "./commands/testCommand.ts"
 import { reportFailure } from "./reportFailure.ts"
@@ -13,7 +14,7 @@ const xpscore = Command.make("xpscore").pipe(
   Command.withDescription(
     "Event-sourced customer experience scoring: Kafka in, explainable scores out, ClickHouse for BI"
   ),
-  Command.withSubcommands([testCommand, infraCommand, schemaCommand, migrateCommand, produceCommand])
+  Command.withSubcommands([testCommand, infraCommand, schemaCommand, migrateCommand, produceCommand, runCommand])
 )
 
 const program = Command.run(xpscore, { version: "0.1.0" }).pipe(
