@@ -130,6 +130,9 @@ const toRecord = (topic: string, partition: number, message: KafkaMessage): Cons
   }
 }
 
+/** The longest the flush loop sleeps between turns. */
+const LOOP_TICK_MS = 1000
+
 const backoffMs = (attempt: number, baseMs: number, maxMs: number) =>
   Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30))
 
@@ -254,13 +257,14 @@ export const startBatchConsumer = <E, R>(
         ? options.maxBatchMs
         : Math.max(0, options.maxBatchMs - state.pending.ageMs(Date.now()))
       if (remaining === 0 || state.pending.rows >= options.maxBatchRows) return Effect.void
+      // The loop turns at least every LOOP_TICK_MS, so health checks see it alive whatever maxBatchMs is.
       const woken = Effect.callback<void>((resume) => {
         state.wake = () => resume(Effect.void)
         return Effect.sync(() => {
           state.wake = undefined
         })
       })
-      return Effect.raceFirst(woken, Effect.sleep(remaining))
+      return Effect.raceFirst(woken, Effect.sleep(Math.min(remaining, LOOP_TICK_MS)))
     })
 
     const commit = (batch: TakenBatch) =>
@@ -321,12 +325,16 @@ export const startBatchConsumer = <E, R>(
           yield* Effect.logWarning("writing a batch failed; partitions paused, retrying").pipe(
             Effect.annotateLogs({ groupId, attempt, retryInMs, rows: batch.records.length, error: state.lastError })
           )
-          if (state.draining && Date.now() + retryInMs > state.drainDeadlineMs) {
+          if (state.draining && Date.now() >= state.drainDeadlineMs) {
             yield* Effect.logWarning("giving up the last batch at shutdown; it stays uncommitted and is read again")
             return
           }
-          yield* Effect.sleep(retryInMs)
-          state.lastLoopAtMs = Date.now()
+          // Wait in short steps: health checks see the loop alive, and a rebalance or a drain ends the wait early.
+          for (const until = Date.now() + retryInMs; Date.now() < until; ) {
+            yield* Effect.sleep(Math.min(LOOP_TICK_MS, until - Date.now()))
+            state.lastLoopAtMs = Date.now()
+            if (state.epoch !== epoch || (state.draining && Date.now() >= state.drainDeadlineMs)) break
+          }
         }
         if (batch.records.length > 0) state.lastWriteAtMs = Date.now()
         state.consecutiveFailures = 0

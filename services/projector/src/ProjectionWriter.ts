@@ -104,9 +104,9 @@ export class ProjectionWriter extends Context.Service<
               interactionRows.push(interactionRow(decoded.success, record.partition, record.offset))
               continue
             }
-            // The scorer dead-letters it; here it is only counted.
+            // The scorer dead-letters it with the reason; here it is counted, and logged at debug level only.
             yield* skipped("undecodable", record.topic)
-            yield* Effect.logWarning("interaction does not decode; skipped (the scorer dead-letters it)").pipe(
+            yield* Effect.logDebug("interaction does not decode; skipped (the scorer dead-letters it)").pipe(
               Effect.annotateLogs({ ...where, reason: decoded.failure.message })
             )
           }
