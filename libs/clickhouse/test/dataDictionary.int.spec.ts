@@ -29,7 +29,13 @@ describe("the data dictionary (docs/data-dictionary.md)", () => {
   })
 
   it("reads the same from the ClickHouse server, whose types match the embedded engine's", async () => {
-    const fromServer = await generate(serverTarget(`dictionary_${uniqueSuffix()}`))
+    const target = serverTarget(`dictionary_${uniqueSuffix()}`)
+    const fromServer = await generate(target)
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        yield* (yield* ClickHouse).command(`DROP DATABASE ${target.database}`)
+      }).pipe(Effect.provide(ClickHouse.layerFor(target)))
+    )
     expect(fromServer).toBe(fs.readFileSync(published, "utf8"))
   })
 })

@@ -1,6 +1,6 @@
 import type { ClickHouseTarget } from "@xpscore/config"
 import { Effect } from "effect"
-import { describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import { bothClickHouseModes, uniqueSuffix } from "../../../test/harness/index.ts"
 import { ClickHouse } from "../src/ClickHouse.ts"
 import { capabilitiesOf, migrate, migrations, planMigrations, planStatements } from "../src/migrations/migrate.ts"
@@ -22,10 +22,24 @@ describe.each(bothClickHouseModes("unused"))("migrations on ClickHouse (%s)", (m
   // chDB holds one engine (one data path) per process: every test of a mode
   // shares the target and gets a database of its own.
   let base: ClickHouseTarget | undefined
+  const used: Array<ClickHouseTarget> = []
   const target = (): ClickHouseTarget => {
     base ??= makeTarget()
-    return { ...base, database: `migrate_${uniqueSuffix()}` }
+    const chosen = { ...base, database: `migrate_${uniqueSuffix()}` }
+    used.push(chosen)
+    return chosen
   }
+  afterAll(async () => {
+    if (mode !== "server") return
+    for (const t of used) {
+      await run(
+        t,
+        Effect.gen(function* () {
+          yield* (yield* ClickHouse).command(`DROP DATABASE IF EXISTS ${t.database}`)
+        })
+      )
+    }
+  })
 
   it("create every documented table and view once, record it, and do nothing the second time", async () => {
     const t = target()
