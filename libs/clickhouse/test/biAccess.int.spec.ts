@@ -5,7 +5,7 @@ import { ClickHouse } from "../src/ClickHouse.ts"
 import type { ClickHouseError } from "../src/ClickHouseError.ts"
 import { migrate } from "../src/migrations/migrate.ts"
 import { biViews, schemaTables } from "../src/schemaObjects.ts"
-import { sqlQualified } from "../src/sqlLiteral.ts"
+import { sqlIdentifier, sqlQualified } from "../src/sqlLiteral.ts"
 
 /*
  * The read-only user BI tools connect as (`bi`, readonly = 2 in the server's
@@ -45,7 +45,7 @@ describe("the bi user on the ClickHouse server", () => {
   afterAll(() =>
     asOwner(
       Effect.gen(function* () {
-        yield* (yield* ClickHouse).command(`DROP DATABASE IF EXISTS ${database}`)
+        yield* (yield* ClickHouse).command(`DROP DATABASE IF EXISTS ${sqlIdentifier(database)}`)
       })
     )
   )

@@ -7,6 +7,7 @@ import { embeddedTarget, serverTarget, uniqueSuffix } from "../../../test/harnes
 import { ClickHouse } from "../src/ClickHouse.ts"
 import { dataDictionary } from "../src/dataDictionary.ts"
 import { migrate } from "../src/migrations/migrate.ts"
+import { sqlIdentifier } from "../src/sqlLiteral.ts"
 
 const published = fileURLToPath(new URL("../../../docs/data-dictionary.md", import.meta.url))
 
@@ -33,7 +34,7 @@ describe("the data dictionary (docs/data-dictionary.md)", () => {
     const fromServer = await generate(target)
     await Effect.runPromise(
       Effect.gen(function* () {
-        yield* (yield* ClickHouse).command(`DROP DATABASE ${target.database}`)
+        yield* (yield* ClickHouse).command(`DROP DATABASE ${sqlIdentifier(target.database)}`)
       }).pipe(Effect.provide(ClickHouse.layerFor(target)))
     )
     expect(fromServer).toBe(fs.readFileSync(published, "utf8"))

@@ -5,7 +5,7 @@ import { bothClickHouseModes, uniqueSuffix } from "../../../test/harness/index.t
 import { ClickHouse } from "../src/ClickHouse.ts"
 import { capabilitiesOf, migrate, migrations, planMigrations, planStatements } from "../src/migrations/migrate.ts"
 import { schemaObjectDocs, schemaTables } from "../src/schemaObjects.ts"
-import { sqlQualified, sqlString } from "../src/sqlLiteral.ts"
+import { sqlIdentifier, sqlQualified, sqlString } from "../src/sqlLiteral.ts"
 
 const run = <A, E>(target: ClickHouseTarget, effect: Effect.Effect<A, E, ClickHouse>) =>
   Effect.runPromise(Effect.provide(effect, ClickHouse.layerFor(target)))
@@ -35,7 +35,7 @@ describe.each(bothClickHouseModes("unused"))("migrations on ClickHouse (%s)", (m
       await run(
         t,
         Effect.gen(function* () {
-          yield* (yield* ClickHouse).command(`DROP DATABASE IF EXISTS ${t.database}`)
+          yield* (yield* ClickHouse).command(`DROP DATABASE IF EXISTS ${sqlIdentifier(t.database)}`)
         })
       )
     }
