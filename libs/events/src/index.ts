@@ -22,6 +22,11 @@
  * - `currentRegistry`, `makeRegistry`, `withVersion(registry, version, upcast)`,
  *   `defineEventVersion`; the catalogue's versions (`touchpointV1`, …).
  *
+ * Dead letters
+ * - `deadLetterHeaderNames`, `deadLetterHeaders(info)`, `readDeadLetter(headers)`:
+ *   the headers a dead letter carries (reason, step, source coordinates,
+ *   consumer group, time), written by the scorer, read by the CLI.
+ *
  * JSON Schema
  * - `eventJsonSchemas(registry)`: one document per type and version, plus the
  *   union of all (`xp.event.schema.json`).
@@ -37,6 +42,21 @@ export {
   surveyV1,
   touchpointV1
 } from "./catalogue.ts"
+export {
+  DEAD_LETTER_HEADER_PREFIX,
+  type DeadLetterInfo,
+  type DeadLetterReason,
+  DeadLetterRule,
+  type DeadLetterSource,
+  DeadLetterStep,
+  DeadLetterUnreadable,
+  deadLetterHeaderNames,
+  deadLetterHeaders,
+  formatDeadLetterReason,
+  isDeadLetterHeader,
+  keyMismatch,
+  readDeadLetter
+} from "./deadLetter.ts"
 export { type DecodeResult, decodeEvent, decodeEventOrThrow, decodeEventValue, type RawEvent } from "./decode.ts"
 export { EventDecoder } from "./EventDecoder.ts"
 export { encodeEvent, encodeEventJson, type WireObject } from "./encode.ts"

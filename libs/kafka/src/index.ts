@@ -10,12 +10,26 @@ export {
   type WriteFailure
 } from "./batchConsumer.ts"
 export {
+  CHANGELOG_INPUT_OFFSET_HEADER,
+  type ChangelogEntry,
+  type ReadChangelogOptions,
+  type RestoredPartition,
+  readChangelog
+} from "./changelogRestore.ts"
+export {
   createInteractionProducer,
   type InteractionProducerClient,
   type InteractionProducerOptions,
   ProducerStartFailed,
   type Validation
 } from "./createInteractionProducer.ts"
+export {
+  type DeadLetterOrigin,
+  deadLetterMessage,
+  headersAsText,
+  originalHeaders,
+  readDeadLetterMessage
+} from "./deadLetters.ts"
 export {
   ensureTopics,
   missingTopics,
@@ -30,6 +44,7 @@ export { type InteractionRecord, prepareInteraction } from "./interactionRecord.
 export { type KafkaClientOptions, kafkaClient, makeKafka } from "./kafkaClient.ts"
 export { ProduceFailed } from "./lingeringSender.ts"
 export { type ConsumedRecord, type PartitionOffset, PendingBatch, type TakenBatch } from "./pendingBatch.ts"
+export { type PartitionEnd, type ReadToEndOptions, readToEnd, TopicReadFailed } from "./readToEnd.ts"
 export {
   DEFAULT_TOPIC_PREFIX,
   type TopicLayout,
@@ -42,3 +57,22 @@ export {
   topicPrefixConfig,
   topicSpecs
 } from "./topics.ts"
+export {
+  type BatchFailure,
+  type BatchOutput,
+  ChangelogAheadOfOffsets,
+  type ChangelogWrite,
+  type CommittedBatch,
+  type InputBatch,
+  type PartitionPhase,
+  type PartitionProcessor,
+  type PartitionStatus,
+  type ProcessorStatus,
+  type RestoredPartitionInfo,
+  splitIntoRequests,
+  startTransactionalProcessor,
+  type TransactionalProcessor,
+  TransactionalProcessorFailed,
+  type TransactionalProcessorOptions,
+  transactionalIdFor
+} from "./transactionalProcessor.ts"
