@@ -7,6 +7,7 @@ import { migrateCommand } from "./commands/migrateCommand.ts"
 import { produceCommand } from "./commands/produceCommand.ts"
 import { runCommand } from "./commands/runCommand.ts"
 import { schemaCommand } from "./commands/schemaCommand.ts"
+import { simulateCommand } from "./commands/simulateCommand.ts"
 import { testCommand } from "./commands/testCommand.ts"
 import { reportFailure } from "./reportFailure.ts"
 
@@ -14,7 +15,15 @@ const xpscore = Command.make("xpscore").pipe(
   Command.withDescription(
     "Event-sourced customer experience scoring: Kafka in, explainable scores out, ClickHouse for BI"
   ),
-  Command.withSubcommands([testCommand, infraCommand, schemaCommand, migrateCommand, produceCommand, runCommand])
+  Command.withSubcommands([
+    testCommand,
+    infraCommand,
+    schemaCommand,
+    migrateCommand,
+    produceCommand,
+    runCommand,
+    simulateCommand
+  ])
 )
 
 const program = Command.run(xpscore, { version: "0.1.0" }).pipe(
