@@ -9,6 +9,7 @@ import { runCommand } from "./commands/runCommand.ts"
 import { schemaCommand } from "./commands/schemaCommand.ts"
 import { simulateCommand } from "./commands/simulateCommand.ts"
 import { testCommand } from "./commands/testCommand.ts"
+import { topicsCommand } from "./commands/topicsCommand.ts"
 import { reportFailure } from "./reportFailure.ts"
 
 const xpscore = Command.make("xpscore").pipe(
@@ -22,7 +23,8 @@ const xpscore = Command.make("xpscore").pipe(
     migrateCommand,
     produceCommand,
     runCommand,
-    simulateCommand
+    simulateCommand,
+    topicsCommand
   ])
 )
 
