@@ -3,6 +3,7 @@ import { LocalInfra } from "@xpscore/infra"
 import { Effect, Layer } from "effect"
 import { Command } from "effect/cli"
 import { infraCommand } from "./commands/infraCommand.ts"
+import { lagCommand } from "./commands/lagCommand.ts"
 import { migrateCommand } from "./commands/migrateCommand.ts"
 import { produceCommand } from "./commands/produceCommand.ts"
 import { runCommand } from "./commands/runCommand.ts"
@@ -24,7 +25,8 @@ const xpscore = Command.make("xpscore").pipe(
     produceCommand,
     runCommand,
     simulateCommand,
-    topicsCommand
+    topicsCommand,
+    lagCommand
   ])
 )
 
