@@ -111,7 +111,8 @@ describe("startBatchConsumer against a real broker", () => {
     await statuses
     expect(values(written.flatMap((w) => w.records))).toEqual(["a", "b", "c"])
     const flushedAt = written.find((w) => w.records.length > 0)!.at
-    expect(flushedAt - producedAt).toBeLessThan(300 + 2000)
+    // maxBatchMs plus fetch wait and a loaded machine's scheduling, far below the 10,000 rows it would take by size
+    expect(flushedAt - producedAt).toBeLessThan(300 + 5000)
     expect(await committed(groupId, topic)).toEqual(new Map([[0, 3]]))
   })
 
