@@ -1,0 +1,103 @@
+import { applyInto, type CustomerState, defaultParams, emptyState, newOutcome, type Params } from "../src/index.ts"
+import { type CustomerEvent, type SyntheticOptions, syntheticHistory } from "./syntheticHistory.ts"
+
+/**
+ * Events per second of the pure fold: a customer-map lookup plus `apply` for
+ * every event of a generated multi-customer history in event-time order, into
+ * fresh states each round. Events are materialized in batches outside the
+ * timed region (as a decoder would hand them over) and only the fold is timed.
+ * Not a test: it prints a figure; `./xpscore bench` reuses `runFoldBenchmark`.
+ */
+export interface FoldBenchmarkOptions extends SyntheticOptions {
+  readonly rounds: number
+  /** Events per materialized batch. */
+  readonly batch?: number
+  readonly params?: Params
+}
+
+export interface FoldBenchmarkResult {
+  readonly events: number
+  readonly customers: number
+  readonly rounds: number
+  /** Fold seconds per round. */
+  readonly seconds: ReadonlyArray<number>
+  /** Of the median round. */
+  readonly eventsPerSecond: number
+  readonly bestEventsPerSecond: number
+}
+
+/**
+ * The headline configuration: 2,000 customers with about 250 events each over
+ * a year (about one event every day and a half per customer, so the lateness
+ * buffer, the evicted fold and the dedup memory are all exercised).
+ */
+export const defaultFoldBenchmark: FoldBenchmarkOptions = {
+  customers: 2_000,
+  eventsPerCustomer: 250,
+  spanDays: 365,
+  seed: 42,
+  rounds: 5
+}
+
+/** Folds a batch into `states` (the loop a scorer runs per batch), reading each outcome as a scorer would. */
+export const foldBatch = (states: Map<string, CustomerState>, batch: ReadonlyArray<CustomerEvent>, params: Params) => {
+  const outcome = newOutcome()
+  let applied = 0
+  let lastCustomer = ""
+  let state: CustomerState | undefined
+  for (let i = 0; i < batch.length; i++) {
+    const { customerId, event } = batch[i]!
+    // Consecutive events of one customer (a per-key replay, a batch grouped by key) reuse the lookup.
+    if (customerId !== lastCustomer || state === undefined) {
+      state = states.get(customerId)
+      if (state === undefined) {
+        state = emptyState()
+        states.set(customerId, state)
+      }
+      lastCustomer = customerId
+    }
+    applyInto(state, event, params, outcome)
+    if (outcome.applied) applied++
+  }
+  return applied
+}
+
+export const runFoldBenchmark = (options: FoldBenchmarkOptions = defaultFoldBenchmark): FoldBenchmarkResult => {
+  const params = options.params ?? defaultParams
+  const batchSize = options.batch ?? 10_000
+  const history = syntheticHistory(options)
+  // Warm the JIT up before timing.
+  foldBatch(new Map(), history.slice(0, Math.min(history.events, 100_000)), params)
+  const seconds: Array<number> = []
+  let customers = 0
+  for (let round = 0; round < options.rounds; round++) {
+    const states = new Map<string, CustomerState>()
+    let elapsed = 0
+    for (let from = 0; from < history.events; from += batchSize) {
+      const batch = history.slice(from, from + batchSize)
+      const started = performance.now()
+      foldBatch(states, batch, params)
+      elapsed += performance.now() - started
+    }
+    seconds.push(elapsed / 1000)
+    customers = states.size
+  }
+  const sorted = [...seconds].sort((a, b) => a - b)
+  return {
+    events: history.events,
+    customers,
+    rounds: options.rounds,
+    seconds,
+    eventsPerSecond: history.events / sorted[Math.floor(sorted.length / 2)]!,
+    bestEventsPerSecond: history.events / sorted[0]!
+  }
+}
+
+export const formatFoldBenchmark = (result: FoldBenchmarkResult): string => {
+  const format = (n: number) => Math.round(n).toLocaleString("en-US")
+  return `pure fold: ${format(result.eventsPerSecond)} events/s (median of ${result.rounds} rounds, best ${format(result.bestEventsPerSecond)}); ${format(result.events)} events across ${format(result.customers)} customers`
+}
+
+if (import.meta.main) {
+  console.log(formatFoldBenchmark(runFoldBenchmark()))
+}

@@ -1,0 +1,458 @@
+import {
+  adaptExpectation,
+  BRANCH_NONE,
+  BRANCH_PARADOX,
+  expectationAt,
+  expectationImpression,
+  paradoxImpression,
+  provisionalImpression,
+  recoveryBranch,
+  restoredImpression,
+  surveyImpression,
+  touchpointImpression
+} from "./impressions.ts"
+import type { Params } from "./params.ts"
+import { DAY_MS } from "./params.ts"
+
+/**
+ * One fold of the model: the state after a sequence of events taken in
+ * canonical order. It lives in two exact-size arrays, because a customer
+ * state has two of them (the fold of everything, and the fold of what left
+ * the lateness buffer) and a million customers must fit in memory: numbers in
+ * a double array (unboxed), strings in a string array.
+ *
+ * numbers: the fixed slots below, then E_dim per dimension (`N_DIMS` of
+ * them), then `OPEN_STRIDE` numbers per open issue (`N_OPEN` of them).
+ * strings: the dimension names, then the open issues' ids, in the same order.
+ */
+export interface Fold {
+  n: Array<number>
+  r: Array<string>
+}
+
+/** Anchor of every decayed sum: the latest event time folded, epoch ms. */
+export const T_REF = 0
+export const S_POS = 1
+export const S_NEG = 2
+export const W = 3
+/** Decayed max of closed positive impressions, at T_REF. */
+export const P_POS = 4
+/** Decayed min of closed negative impressions, at T_REF (open provisionals are added when read). */
+export const P_NEG = 5
+/** Time and kind of the event holding each peak (for explanations). */
+export const P_POS_T = 6
+export const P_NEG_T = 7
+export const P_POS_META = 8
+export const P_NEG_META = 9
+export const LAST_T = 10
+export const LAST_V = 11
+export const LAST_META = 12
+/** Decayed count of failures (issue openings), anchored at F_T. */
+export const F = 13
+export const F_T = 14
+/** Resolutions of issues the fold did not know. */
+export const ORPHANS = 15
+export const N_DIMS = 16
+export const N_OPEN = 17
+export const FIXED = 18
+
+/** Per open issue: opening time, severity, decayed count of earlier failures at the opening, provisional impression. */
+export const OPEN_STRIDE = 4
+
+/** No fixed strings: the ids of the last impression and the peak holders are not kept (see explain.ts). */
+export const FIXED_REFS = 0
+
+/** Event kinds as stored in a buffer's meta number: kind | flag << 3 | scale << 4. */
+export const KIND_TOUCHPOINT = 0
+export const KIND_EXPECTATION = 1
+export const KIND_ISSUE_OPENED = 2
+export const KIND_ISSUE_RESOLVED = 3
+export const KIND_SURVEY = 4
+export const NO_META = -1
+
+export const metaKind = (meta: number): number => meta & 7
+export const metaFlag = (meta: number): boolean => (meta & 8) !== 0
+export const metaScale = (meta: number): number => (meta >> 4) & 3
+
+export const initialFold = (): Fold => {
+  // A literal of numeric constants with a non-integer among them: V8 then stores the
+  // elements unboxed (a NaN or a named constant in the literal would make every slot a
+  // boxed heap number, re-allocated on each write).
+  const n = [0.5, 0, 0, 0, 0, 0, 0.5, 0.5, 0.5, 0.5, 0, 0, 0.5, 0, 0, 0, 0, 0]
+  n[T_REF] = 0
+  n[P_POS_T] = Number.NaN
+  n[P_NEG_T] = Number.NaN
+  n[P_POS_META] = NO_META
+  n[P_NEG_META] = NO_META
+  n[LAST_META] = NO_META
+  return { n, r: [] }
+}
+
+/** Numbers in use: the fixed slots, E per dimension, the open issues (the array may be longer). */
+export const usedNumbers = (n: ReadonlyArray<number>): number => FIXED + n[N_DIMS]! + n[N_OPEN]! * OPEN_STRIDE
+/** Strings in use (the array may be longer). */
+export const usedStrings = (n: ReadonlyArray<number>): number => FIXED_REFS + n[N_DIMS]! + n[N_OPEN]!
+
+/** An exact-size copy. */
+export const copyFold = (fold: Fold): Fold => ({
+  n: fold.n.slice(0, usedNumbers(fold.n)),
+  r: fold.r.slice(0, usedStrings(fold.n))
+})
+
+/**
+ * A new array of `size` slots holding `source`'s first `used` entries with
+ * `count` slots opened at `index` (V8's push and splice would leave up to
+ * 50% slack); slots past the used ones are 0. One function per element type:
+ * V8 remembers the element kind an allocation site produced, and a site that
+ * once made a string array would hand out boxed number arrays ever after.
+ */
+const widenNumbers = (source: Array<number>, used: number, index: number, count: number, size: number) => {
+  const out = new Array<number>(size)
+  for (let i = 0; i < index; i++) out[i] = source[i]!
+  for (let i = index; i < used; i++) out[i + count] = source[i]!
+  for (let i = used + count; i < size; i++) out[i] = 0
+  return out
+}
+
+const widenStrings = (source: Array<string>, used: number, index: number, count: number, size: number) => {
+  const out = new Array<string>(size)
+  for (let i = 0; i < index; i++) out[i] = source[i]!
+  for (let i = index; i < used; i++) out[i + count] = source[i]!
+  for (let i = used + count; i < size; i++) out[i] = ""
+  return out
+}
+
+/**
+ * What the last step did, read right after it by the caller. A module-level
+ * record rather than a returned object: the fold runs millions of times a
+ * second and the model is single-threaded by construction.
+ */
+export const lastStep = {
+  /** The impression the event contributed (NaN: none). */
+  v: Number.NaN,
+  /** Its weight (0: none). */
+  w: 0,
+  branch: BRANCH_NONE,
+  orphan: false,
+  repeatedOpening: false
+}
+
+const resetStep = () => {
+  lastStep.v = Number.NaN
+  lastStep.w = 0
+  lastStep.branch = BRANCH_NONE
+  lastStep.orphan = false
+  lastStep.repeatedOpening = false
+}
+
+/** −ln2/h per millisecond for each half-life: decay over `age` ms is exp(age·rate) = 2^(−age/h). */
+interface Rates {
+  readonly pos: number
+  readonly neg: number
+  readonly fail: number
+  /** h⁻ = 2·h⁺ (the defaults): the positive factor is the square of the negative one. */
+  readonly posIsNegSquared: boolean
+}
+
+let ratesOf: Params | undefined
+let rates: Rates = { pos: 0, neg: 0, fail: 0, posIsNegSquared: false }
+
+/** Derived once per parameter set (a one-entry cache: a fold runs with one set). */
+const ratesFor = (p: Params): Rates => {
+  if (p !== ratesOf) {
+    rates = {
+      pos: -Math.LN2 / (p.hPosDays * DAY_MS),
+      neg: -Math.LN2 / (p.hNegDays * DAY_MS),
+      fail: -Math.LN2 / (p.hFailDays * DAY_MS),
+      posIsNegSquared: p.hNegDays === 2 * p.hPosDays
+    }
+    ratesOf = p
+  }
+  return rates
+}
+
+/**
+ * 2^(−age/h) inside the fold, computed as exp(age·(−ln2/h)): the same
+ * function, cheaper than Math.pow in V8. Nothing outside the fold
+ * reproduces these bits (the closed formula and its SQL mirror read the
+ * stored sums), and V8's exp is its own fdlibm port: the same on every
+ * platform, so replays stay bit-identical.
+ */
+export const decayNeg = (age: number, p: Params): number => Math.exp(age * ratesFor(p).neg)
+export const decayPos = (age: number, p: Params): number => Math.exp(age * ratesFor(p).pos)
+
+/** Decays every sum and peak to `t` when it is newer than the anchor. */
+const advance = (n: Array<number>, t: number, p: Params): void => {
+  const tRef = n[T_REF]!
+  if (t <= tRef) return
+  const dt = t - tRef
+  const r = ratesFor(p)
+  const neg = Math.exp(dt * r.neg)
+  const pos = r.posIsNegSquared ? neg * neg : Math.exp(dt * r.pos)
+  n[S_POS] = n[S_POS]! * pos
+  n[S_NEG] = n[S_NEG]! * neg
+  n[W] = n[W]! * neg
+  n[P_POS] = n[P_POS]! * pos
+  n[P_NEG] = n[P_NEG]! * neg
+  n[T_REF] = t
+}
+
+/**
+ * Adds one closed impression made at `t` to the sums and peaks (decayed to
+ * the anchor when older than it). Open provisionals go through `addOpen`.
+ */
+const addClosed = (fold: Fold, t: number, v: number, w: number, meta: number, p: Params): void => {
+  const n = fold.n
+  const age = n[T_REF]! - t
+  if (v >= 0) {
+    const factor = age > 0 ? decayPos(age, p) : 1
+    const factorW = age > 0 ? decayNeg(age, p) : 1
+    n[S_POS] = n[S_POS]! + w * v * factor
+    n[W] = n[W]! + w * factorW
+    if (v * factor > n[P_POS]!) {
+      n[P_POS] = v * factor
+      n[P_POS_T] = t
+      n[P_POS_META] = meta
+    }
+  } else {
+    const factor = age > 0 ? decayNeg(age, p) : 1
+    n[S_NEG] = n[S_NEG]! + w * v * factor
+    n[W] = n[W]! + w * factor
+    if (v * factor < n[P_NEG]!) {
+      n[P_NEG] = v * factor
+      n[P_NEG_T] = t
+      n[P_NEG_META] = meta
+    }
+  }
+}
+
+const setLast = (fold: Fold, t: number, v: number, meta: number): void => {
+  fold.n[LAST_T] = t
+  fold.n[LAST_V] = v
+  fold.n[LAST_META] = meta
+}
+
+const findDimension = (fold: Fold, name: string): number => {
+  const count = fold.n[N_DIMS]!
+  const r = fold.r
+  for (let i = 0; i < count; i++) if (r[FIXED_REFS + i] === name) return i
+  return -1
+}
+
+/** The stored (undrifted) E_dim, or E0 for a dimension never seen. */
+export const storedExpectation = (fold: Fold, name: string, p: Params): number => {
+  const index = findDimension(fold, name)
+  return index < 0 ? p.e0 : fold.n[FIXED + index]!
+}
+
+/** A dimension seen for the first time: a new slot before the open issues (exact size). */
+const addDimension = (fold: Fold, name: string, value: number): void => {
+  const count = fold.n[N_DIMS]!
+  const usedN = usedNumbers(fold.n)
+  const usedR = usedStrings(fold.n)
+  const n = widenNumbers(fold.n, usedN, FIXED + count, 1, usedN + 1)
+  const r = widenStrings(fold.r, usedR, FIXED_REFS + count, 1, usedR + 1)
+  n[FIXED + count] = value
+  r[FIXED_REFS + count] = name
+  n[N_DIMS] = count + 1
+  fold.n = n
+  fold.r = r
+}
+
+export const findOpenIssue = (fold: Fold, issueId: string): number => {
+  const dims = fold.n[N_DIMS]!
+  const count = fold.n[N_OPEN]!
+  const r = fold.r
+  for (let i = 0; i < count; i++) if (r[FIXED_REFS + dims + i] === issueId) return i
+  return -1
+}
+
+/**
+ * Open issues are the last section of both arrays, so an opening appends. A
+ * closed issue's slot stays as spare room for the next one (issues come and
+ * go; re-allocating the fold for each would be most of an issue event's cost).
+ */
+const openIssue = (
+  fold: Fold,
+  issueId: string,
+  t: number,
+  severity: number,
+  earlierFailures: number,
+  provisional: number
+): void => {
+  const usedN = usedNumbers(fold.n)
+  const usedR = usedStrings(fold.n)
+  if (fold.n.length < usedN + OPEN_STRIDE || fold.r.length < usedR + 1) {
+    fold.n = widenNumbers(fold.n, usedN, usedN, OPEN_STRIDE, usedN + OPEN_STRIDE)
+    fold.r = widenStrings(fold.r, usedR, usedR, 1, usedR + 1)
+  }
+  const n = fold.n
+  n[usedN] = t
+  n[usedN + 1] = severity
+  n[usedN + 2] = earlierFailures
+  n[usedN + 3] = provisional
+  fold.r[usedR] = issueId
+  n[N_OPEN] = n[N_OPEN]! + 1
+}
+
+const closeIssue = (fold: Fold, index: number): void => {
+  const n = fold.n
+  const r = fold.r
+  const usedN = usedNumbers(n)
+  const usedR = usedStrings(n)
+  const at = FIXED + n[N_DIMS]! + index * OPEN_STRIDE
+  for (let i = at + OPEN_STRIDE; i < usedN; i++) n[i - OPEN_STRIDE] = n[i]!
+  for (let i = usedN - OPEN_STRIDE; i < usedN; i++) n[i] = 0
+  for (let i = FIXED_REFS + n[N_DIMS]! + index + 1; i < usedR; i++) r[i - 1] = r[i]!
+  r[usedR - 1] = ""
+  n[N_OPEN] = n[N_OPEN]! - 1
+}
+
+/**
+ * Folds one event taken in canonical order (its key is greater than every
+ * key folded before): every part of the state moves. `x`, `y`, `label` are
+ * the packed payload (see `customerState.ts`). Reports through `lastStep`.
+ */
+export const stepInOrder = (
+  fold: Fold,
+  t: number,
+  meta: number,
+  x: number,
+  y: number,
+  label: string,
+  p: Params
+): void => {
+  resetStep()
+  advance(fold.n, t, p)
+  const kind = meta & 7
+  let v: number
+  let w: number
+  if (kind === KIND_TOUCHPOINT) {
+    v = touchpointImpression(x, p)
+    w = p.weightTouchpoint
+  } else if (kind === KIND_SURVEY) {
+    v = surveyImpression((meta >> 4) & 3, x)
+    w = p.weightSurvey
+  } else if (kind === KIND_EXPECTATION) {
+    const index = findDimension(fold, label)
+    const stored = index < 0 ? p.e0 : fold.n[FIXED + index]!
+    let reference = x
+    if ((meta & 8) === 0) {
+      const drifted = expectationAt(stored, t, p)
+      if (drifted > x) reference = drifted
+    }
+    v = expectationImpression(y, reference, p)
+    w = p.weightExpectation
+    const adapted = adaptExpectation(stored, y, p)
+    if (index < 0) addDimension(fold, label, adapted)
+    else fold.n[FIXED + index] = adapted
+  } else if (kind === KIND_ISSUE_OPENED) {
+    if (findOpenIssue(fold, label) >= 0) {
+      lastStep.repeatedOpening = true
+      return
+    }
+    const n = fold.n
+    const earlier = n[F]! === 0 ? 0 : n[F]! * Math.exp((t - n[F_T]!) * ratesFor(p).fail)
+    n[F] = earlier + 1
+    n[F_T] = t
+    v = provisionalImpression(x, p)
+    w = p.weightIssue
+    // An open provisional counts in the sums like any impression, but it is
+    // not a closed one: it enters P⁻ only while open (see negativePeak).
+    // (In canonical order t is the anchor, so the factor is 1.)
+    const factor = t < n[T_REF]! ? decayNeg(n[T_REF]! - t, p) : 1
+    n[S_NEG] = n[S_NEG]! + w * v * factor
+    n[W] = n[W]! + w * factor
+    openIssue(fold, label, t, x, earlier, v)
+    setLast(fold, t, v, meta)
+    lastStep.v = v
+    lastStep.w = w
+    return
+  } else {
+    const index = findOpenIssue(fold, label)
+    if (index < 0) {
+      fold.n[ORPHANS] = fold.n[ORPHANS]! + 1
+      lastStep.orphan = true
+      return
+    }
+    const n = fold.n
+    const at = FIXED + n[N_DIMS]! + index * OPEN_STRIDE
+    const opened = n[at]!
+    const severity = n[at + 1]!
+    const earlier = n[at + 2]!
+    const provisional = n[at + 3]!
+    const factor = decayNeg(n[T_REF]! - opened, p)
+    // Take the provisional out; the subtraction can leave a residue of the
+    // order of 1e-17 of the opposite sign, which must not flip a sum's sign.
+    const sNeg = n[S_NEG]! - p.weightIssue * provisional * factor
+    const weight = n[W]! - p.weightIssue * factor
+    n[S_NEG] = sNeg < 0 ? sNeg : 0
+    n[W] = weight > 0 ? weight : 0
+    closeIssue(fold, index)
+    const branch = recoveryBranch(earlier, severity, x, (meta & 8) !== 0)
+    v = branch === BRANCH_PARADOX ? paradoxImpression(severity, p) : restoredImpression(provisional, branch, x, p)
+    w = p.weightIssue
+    lastStep.branch = branch
+  }
+  addClosed(fold, t, v, w, meta, p)
+  setLast(fold, t, v, meta)
+  lastStep.v = v
+  lastStep.w = w
+}
+
+/**
+ * The impression of an event beyond the lateness horizon, computed without
+ * moving anything order-dependent: an expectation is judged against E_dim as
+ * the fold knows it now (read at the event's time, drift included) and does
+ * not adapt it; an issue opening is a closed negative impression (it is not
+ * registered as open, so it neither counts as a failure nor waits for a
+ * resolution); a resolution has no impression (it would have to close an
+ * issue). NaN: no impression.
+ */
+export const lateImpression = (
+  fold: Fold,
+  t: number,
+  meta: number,
+  x: number,
+  y: number,
+  label: string,
+  p: Params
+): number => {
+  const kind = meta & 7
+  if (kind === KIND_TOUCHPOINT) return touchpointImpression(x, p)
+  if (kind === KIND_SURVEY) return surveyImpression((meta >> 4) & 3, x)
+  if (kind === KIND_EXPECTATION) {
+    const reference = (meta & 8) !== 0 ? x : Math.max(x, expectationAt(storedExpectation(fold, label, p), t, p))
+    return expectationImpression(y, reference, p)
+  }
+  if (kind === KIND_ISSUE_OPENED) return provisionalImpression(x, p)
+  return Number.NaN
+}
+
+export const weightOf = (meta: number, p: Params): number => {
+  const kind = meta & 7
+  if (kind === KIND_TOUCHPOINT) return p.weightTouchpoint
+  if (kind === KIND_SURVEY) return p.weightSurvey
+  if (kind === KIND_EXPECTATION) return p.weightExpectation
+  return p.weightIssue
+}
+
+/** Sums and peaks only: the treatment of an event beyond the horizon (a newer time moves the anchor first). */
+export const addSumsOnly = (fold: Fold, t: number, v: number, meta: number, p: Params): void => {
+  advance(fold.n, t, p)
+  addClosed(fold, t, v, weightOf(meta, p), meta, p)
+}
+
+/** P⁻ as the formula reads it: the closed minimum and every open provisional, at the anchor. */
+export const negativePeak = (fold: Fold, p: Params): number => {
+  const n = fold.n
+  let peak = n[P_NEG]!
+  const count = n[N_OPEN]!
+  const base = FIXED + n[N_DIMS]!
+  for (let i = 0; i < count; i++) {
+    const at = base + i * OPEN_STRIDE
+    const open = n[at + 3]! * decayNeg(n[T_REF]! - n[at]!, p)
+    if (open < peak) peak = open
+  }
+  return peak
+}

@@ -1,0 +1,290 @@
+import { BUF_STRIDE, BUF_STRINGS, CustomerState } from "./customerState.ts"
+import {
+  FIXED,
+  FIXED_REFS,
+  type Fold,
+  KIND_EXPECTATION,
+  N_DIMS,
+  N_OPEN,
+  OPEN_STRIDE,
+  usedNumbers,
+  usedStrings
+} from "./fold.ts"
+
+/**
+ * The binary form of a customer state: the value of its changelog record.
+ * Compact (a typical customer takes a few hundred bytes) and exact: every
+ * number comes back with the same bits, so a restored state continues
+ * bit-identically.
+ *
+ * Layout, version 1 (varuint = LEB128, string = varuint byte length + UTF-8):
+ *   u8 version (1) · u8 flags (bit 0: the evicted fold is present)
+ *   varuint seq, events, late, duplicates, reordered · number evictedT
+ *   fold now · [fold evicted]
+ *   varuint buffer numbers length · numbers · varuint buffer strings length · strings
+ *   varuint seen length · numbers
+ * fold: varuint numbers length · numbers · varuint strings length · strings
+ * number: a tag byte, 0 → +0, 1 → a safe integer but −0 (zigzag varuint), 2 → float64 LE (NaN, −0 and
+ * every other double keep their bits).
+ */
+export const STATE_CODEC_VERSION = 1
+
+export class StateCodecError extends Error {
+  override readonly name = "StateCodecError"
+}
+
+let bytes = new Uint8Array(4096)
+let view = new DataView(bytes.buffer)
+let pos = 0
+const encoder = new TextEncoder()
+
+const ensure = (extra: number) => {
+  if (pos + extra <= bytes.length) return
+  const next = new Uint8Array(Math.max(bytes.length * 2, pos + extra))
+  next.set(bytes.subarray(0, pos))
+  bytes = next
+  view = new DataView(bytes.buffer)
+}
+
+const writeByte = (b: number) => {
+  ensure(1)
+  bytes[pos++] = b
+}
+
+/** Unsigned integers up to 2^53 (uses division, not 32-bit shifts). */
+const writeVarUint = (value: number) => {
+  ensure(8)
+  let v = value
+  while (v >= 0x80) {
+    bytes[pos++] = (v % 0x80) | 0x80
+    v = Math.floor(v / 0x80)
+  }
+  bytes[pos++] = v
+}
+
+const writeNumber = (value: number) => {
+  if (Object.is(value, 0)) {
+    writeByte(0)
+  } else if (Number.isSafeInteger(value) && !Object.is(value, -0)) {
+    writeByte(1)
+    writeVarUint(value < 0 ? -value * 2 - 1 : value * 2)
+  } else {
+    ensure(9)
+    bytes[pos++] = 2
+    view.setFloat64(pos, value, true)
+    pos += 8
+  }
+}
+
+const writeString = (value: string) => {
+  ensure(value.length * 3 + 8)
+  // Reserve the length after encoding: one byte covers strings up to 127 bytes, the usual case.
+  const start = pos
+  pos += 1
+  const { written } = encoder.encodeInto(value, bytes.subarray(pos))
+  if (written < 0x80) {
+    bytes[start] = written
+    pos += written
+    return
+  }
+  const encoded = bytes.slice(pos, pos + written)
+  pos = start
+  writeVarUint(written)
+  ensure(written)
+  bytes.set(encoded, pos)
+  pos += written
+}
+
+const writeNumbers = (values: ReadonlyArray<number>) => {
+  writeVarUint(values.length)
+  for (let i = 0; i < values.length; i++) writeNumber(values[i]!)
+}
+
+const writeStrings = (values: ReadonlyArray<string>) => {
+  writeVarUint(values.length)
+  for (let i = 0; i < values.length; i++) writeString(values[i]!)
+}
+
+/** The used part only: a fold may keep spare room for an open issue. */
+const writeFold = (fold: Fold) => {
+  const usedN = usedNumbers(fold.n)
+  const usedR = usedStrings(fold.n)
+  writeVarUint(usedN)
+  for (let i = 0; i < usedN; i++) writeNumber(fold.n[i]!)
+  writeVarUint(usedR)
+  for (let i = 0; i < usedR; i++) writeString(fold.r[i]!)
+}
+
+export const serializeState = (s: CustomerState): Uint8Array => {
+  pos = 0
+  writeByte(STATE_CODEC_VERSION)
+  writeByte(s.en === null || s.er === null ? 0 : 1)
+  writeVarUint(s.seq)
+  writeVarUint(s.events)
+  writeVarUint(s.late)
+  writeVarUint(s.duplicates)
+  writeVarUint(s.reordered)
+  writeNumber(s.evictedT)
+  writeFold(s)
+  if (s.en !== null && s.er !== null) writeFold({ n: s.en, r: s.er })
+  writeNumbers(s.bn.slice(0, s.bc * BUF_STRIDE))
+  writeStrings(s.bs.slice(0, s.bc * BUF_STRINGS))
+  writeNumbers(s.seen.slice(s.ss * 2, (s.ss + s.sc) * 2))
+  return bytes.slice(0, pos)
+}
+
+// Reading: one input at a time, like writing.
+let input: Uint8Array = new Uint8Array(0)
+let inputView: DataView = new DataView(input.buffer)
+let at = 0
+const decoder = new TextDecoder("utf-8", { fatal: true })
+
+const fail = (what: string): never => {
+  throw new StateCodecError(`invalid customer state at byte ${at}: ${what}`)
+}
+
+const readByte = (): number => {
+  if (at >= input.length) fail("unexpected end")
+  return input[at++]!
+}
+
+const readVarUint = (): number => {
+  let value = 0
+  let scale = 1
+  for (;;) {
+    const b = readByte()
+    value += (b & 0x7f) * scale
+    if (b < 0x80) return value
+    scale *= 0x80
+    if (scale > 2 ** 56) fail("varuint too long")
+  }
+}
+
+const readNumber = (): number => {
+  const tag = readByte()
+  if (tag === 0) return 0
+  if (tag === 1) {
+    const z = readVarUint()
+    return z % 2 === 1 ? -(z + 1) / 2 : z / 2
+  }
+  if (tag !== 2) fail(`unknown number tag ${tag}`)
+  if (at + 8 > input.length) fail("unexpected end")
+  const value = inputView.getFloat64(at, true)
+  at += 8
+  return value
+}
+
+/** Sources and dimension names are shared across customers; see `customerState.ts`. */
+const shared = new Map<string, string>()
+const SHARED_LIMIT = 65_536
+
+const readString = (share: boolean): string => {
+  const length = readVarUint()
+  if (at + length > input.length) fail("string runs past the end")
+  let value: string
+  let ascii = true
+  for (let i = at; i < at + length; i++) {
+    if (input[i]! >= 0x80) {
+      ascii = false
+      break
+    }
+  }
+  if (ascii && length <= 64) {
+    value = String.fromCharCode.apply(null, input.subarray(at, at + length) as unknown as Array<number>)
+  } else {
+    try {
+      value = decoder.decode(input.subarray(at, at + length))
+    } catch {
+      return fail("invalid UTF-8")
+    }
+  }
+  at += length
+  if (!share) return value
+  const known = shared.get(value)
+  if (known !== undefined) return known
+  if (shared.size < SHARED_LIMIT) shared.set(value, value)
+  return value
+}
+
+const readNumbers = (): Array<number> => {
+  const length = readVarUint()
+  if (length > input.length - at) fail("array length past the end")
+  const out = new Array<number>(length)
+  for (let i = 0; i < length; i++) out[i] = readNumber()
+  return out
+}
+
+const readFold = (): Fold => {
+  const n = readNumbers()
+  const dims = n[N_DIMS]
+  const open = n[N_OPEN]
+  if (
+    dims === undefined ||
+    open === undefined ||
+    !Number.isInteger(dims) ||
+    !Number.isInteger(open) ||
+    dims < 0 ||
+    open < 0 ||
+    n.length !== FIXED + dims + open * OPEN_STRIDE
+  ) {
+    fail("fold numbers do not match their counts")
+  }
+  const length = readVarUint()
+  if (length !== FIXED_REFS + dims! + open!) fail("fold strings do not match their counts")
+  const r = new Array<string>(length)
+  // The fixed refs and the issue ids are ids; dimension names repeat across customers.
+  for (let i = 0; i < length; i++) r[i] = readString(i >= FIXED_REFS && i < FIXED_REFS + dims!)
+  return { n, r }
+}
+
+/** Restores a state written by `serializeState`; throws `StateCodecError` on anything else. */
+export const deserializeState = (data: Uint8Array): CustomerState => {
+  input = data
+  inputView = new DataView(data.buffer, data.byteOffset, data.byteLength)
+  at = 0
+  const version = readByte()
+  if (version !== STATE_CODEC_VERSION) fail(`unknown version ${version}`)
+  const flags = readByte()
+  const seq = readVarUint()
+  const events = readVarUint()
+  const late = readVarUint()
+  const duplicates = readVarUint()
+  const reordered = readVarUint()
+  const evictedT = readNumber()
+  const now = readFold()
+  const evicted = (flags & 1) === 1 ? readFold() : null
+  const bufNumbers = readNumbers()
+  const count = bufNumbers.length / BUF_STRIDE
+  if (!Number.isInteger(count)) fail("buffer numbers are not whole events")
+  const stringCount = readVarUint()
+  if (stringCount !== count * BUF_STRINGS) fail("buffer strings do not match its events")
+  const bufStrings = new Array<string>(stringCount)
+  for (let i = 0; i < stringCount; i++) {
+    // id, source (shared), label: a dimension name is shared, an issue id is not worth it
+    const slot = i % BUF_STRINGS
+    const kind = bufNumbers[Math.floor(i / BUF_STRINGS) * BUF_STRIDE + 1]! & 7
+    bufStrings[i] = readString(slot === 1 || (slot === 2 && kind === KIND_EXPECTATION))
+  }
+  const seen = readNumbers()
+  if (seen.length % 2 !== 0) fail("dedup memory is not whole pairs")
+  if (at !== input.length) fail(`${input.length - at} trailing bytes`)
+  input = new Uint8Array(0)
+  return new CustomerState(
+    now.n,
+    now.r,
+    evicted === null ? null : evicted.n,
+    evicted === null ? null : evicted.r,
+    bufNumbers,
+    bufStrings,
+    count,
+    seen,
+    0,
+    seen.length / 2,
+    evictedT,
+    seq,
+    events,
+    late,
+    duplicates,
+    reordered
+  )
+}
