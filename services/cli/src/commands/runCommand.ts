@@ -1,5 +1,7 @@
 import { ClickHouse } from "@xpscore/clickhouse"
+import { EventDecoder } from "@xpscore/events"
 import { runProjector } from "@xpscore/projector"
+import { runScorer } from "@xpscore/scorer"
 import { Effect, Logger } from "effect"
 import { Command } from "effect/cli"
 
@@ -16,7 +18,17 @@ const projector = Command.make("projector", {}, () =>
   )
 )
 
+const scorer = Command.make("scorer", {}, () =>
+  Effect.scoped(runScorer).pipe(Effect.provide(EventDecoder.layer), Effect.provide(jsonLogs))
+).pipe(
+  Command.withDescription(
+    "Run the scorer: fold the interactions topic per customer into scores, exactly once (one Kafka transaction per " +
+      "batch: score records, state changelog, dead letters, input offsets). Health on XPSCORE_SCORER_HTTP_PORT (9464): " +
+      "/healthz, /readyz, /metrics. SIGTERM drains and leaves the group. Settings: docs/scorer.md."
+  )
+)
+
 export const runCommand = Command.make("run").pipe(
   Command.withDescription("Run an xpscore service in the foreground"),
-  Command.withSubcommands([projector])
+  Command.withSubcommands([projector, scorer])
 )

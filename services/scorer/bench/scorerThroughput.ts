@@ -1,0 +1,124 @@
+import { EventDecoder } from "@xpscore/events"
+import { ensureTopics, makeKafka, topicNames, topicSpecs } from "@xpscore/kafka"
+import { ConfigProvider, Effect, Fiber, Logger } from "effect"
+import { runScorer } from "../src/Scorer.ts"
+import { syntheticInteractions } from "./syntheticInteractions.ts"
+
+/**
+ * Events per second through the scorer against the real broker, with
+ * transactions (consume, decode, fold, score records, changelog, offsets),
+ * beside raw kafkajs consumption of the same topic (eachBatch that only
+ * counts) for scale. Not a test: it prints figures.
+ *
+ *   node services/scorer/bench/scorerThroughput.ts [events] [customers] [partitions]
+ *
+ * KAFKA_BROKERS as usual (default: the local broker).
+ */
+const events = Number(process.argv[2] ?? 200_000)
+const customers = Number(process.argv[3] ?? 10_000)
+const partitions = Number(process.argv[4] ?? 6)
+const brokers = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",")
+const prefix = `bench-${Math.random().toString(36).slice(2, 8)}.`
+/** BENCH_SKIP_RAW=1: only the scorer (for profiling it) */
+const skipRaw = process.env.BENCH_SKIP_RAW === "1"
+const names = topicNames(prefix)
+const kafka = makeKafka({ clientId: "scorer-bench", brokers })
+
+const produce = async () => {
+  const producer = kafka.producer({ allowAutoTopicCreation: false })
+  await producer.connect()
+  const all = syntheticInteractions(events, customers)
+  const chunk = 5_000
+  for (let from = 0; from < events; from += chunk) {
+    const messages = all
+      .slice(from, from + chunk)
+      .map((event) => ({ key: event.subject, value: JSON.stringify(event) }))
+    await producer.send({ topic: names.interactions, messages, acks: 1 })
+  }
+  await producer.disconnect()
+}
+
+const endOffsets = async (topic: string) => {
+  const admin = kafka.admin()
+  await admin.connect()
+  const offsets = await admin.fetchTopicOffsets(topic)
+  await admin.disconnect()
+  return offsets.reduce((sum, p) => sum + Number(p.high), 0)
+}
+
+const committed = async (groupId: string) => {
+  const admin = kafka.admin()
+  await admin.connect()
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [names.interactions] })
+  await admin.disconnect()
+  return (entry?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0)
+}
+
+/** kafkajs alone: read the topic in batches and count. */
+const rawConsumption = async () => {
+  const consumer = kafka.consumer({ groupId: `${prefix}raw`, maxBytesPerPartition: 2_097_152 })
+  await consumer.connect()
+  await consumer.subscribe({ topics: [names.interactions], fromBeginning: true })
+  let seen = 0
+  let startedAt = 0
+  const done = new Promise<number>((resolve) => {
+    void consumer.run({
+      partitionsConsumedConcurrently: partitions,
+      eachBatch: async ({ batch }) => {
+        if (startedAt === 0) startedAt = performance.now()
+        seen += batch.messages.length
+        if (seen >= events) resolve(performance.now())
+      }
+    })
+  })
+  const endedAt = await done
+  await consumer.disconnect()
+  return events / ((endedAt - startedAt) / 1000)
+}
+
+const scorerRun = async () => {
+  const groupId = `${prefix}scorer`
+  const env = {
+    XPSCORE_TOPIC_PREFIX: prefix,
+    XPSCORE_TOPIC_PARTITIONS: String(partitions),
+    XPSCORE_SCORER_GROUP_ID: groupId,
+    XPSCORE_SCORER_HTTP_PORT: "0",
+    KAFKA_BROKERS: brokers.join(",")
+  }
+  const fiber = Effect.runFork(
+    Effect.scoped(runScorer).pipe(
+      Effect.provide(EventDecoder.layer),
+      Effect.provide(Logger.layer([])),
+      Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: { ...process.env, ...env } }))
+    )
+  )
+  let startedAt = 0
+  let cpuAtStart = process.cpuUsage()
+  while (true) {
+    if (fiber.pollUnsafe() !== undefined) throw new Error(`the scorer stopped: ${JSON.stringify(fiber.pollUnsafe())}`)
+    const done = await committed(groupId)
+    if (startedAt === 0 && done > 0) {
+      startedAt = performance.now()
+      cpuAtStart = process.cpuUsage()
+    }
+    if (done >= events) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  const rate = events / ((performance.now() - startedAt) / 1000)
+  const cpu = process.cpuUsage(cpuAtStart)
+  await Effect.runPromise(Fiber.interrupt(fiber))
+  return { rate, cpuMicrosPerEvent: (cpu.user + cpu.system) / events }
+}
+
+await Effect.runPromise(ensureTopics(kafka, topicSpecs({ names, partitions, replicationFactor: 1 })))
+const producedAt = performance.now()
+await produce()
+console.log(
+  `produced ${events.toLocaleString("en-US")} events for ${customers.toLocaleString("en-US")} customers on ${partitions} partitions in ${((performance.now() - producedAt) / 1000).toFixed(1)} s (${(await endOffsets(names.interactions)).toLocaleString("en-US")} records)`
+)
+const raw = skipRaw ? undefined : await rawConsumption()
+if (raw !== undefined) console.log(`raw kafkajs consumption: ${Math.round(raw).toLocaleString("en-US")} events/s`)
+const scored = await scorerRun()
+console.log(
+  `scorer, exactly once:    ${Math.round(scored.rate).toLocaleString("en-US")} events/s${raw === undefined ? "" : ` (${(scored.rate / raw).toFixed(2)} of raw)`}, ${scored.cpuMicrosPerEvent.toFixed(1)} µs of CPU per event (${Math.round(1e6 / scored.cpuMicrosPerEvent).toLocaleString("en-US")} events/s per core)`
+)

@@ -1,0 +1,261 @@
+import { type DeadLetterReason, type EventDecoder, keyMismatch, type XpEvent } from "@xpscore/events"
+import {
+  type BatchOutput,
+  type ChangelogEntry,
+  deadLetterMessage,
+  type InputBatch,
+  type PartitionProcessor,
+  type TopicNames
+} from "@xpscore/kafka"
+import {
+  applyInto,
+  type CustomerState,
+  componentsOf,
+  deserializeState,
+  emptyState,
+  fromInteraction,
+  newOutcome,
+  type Params,
+  serializeState,
+  termsFromComponents
+} from "@xpscore/scoring"
+import { Effect, Result, Schema } from "effect"
+import type { Message } from "kafkajs"
+import { InvalidRatioExceeded, type InvalidRatioGuard } from "./invalidRatioGuard.ts"
+import { scoreRecordWriter } from "./scoreRecordJson.ts"
+
+/** A customer's state and the score of its last record (the next record's previousScore). */
+interface Customer {
+  readonly state: CustomerState
+  score: number
+}
+
+/** The customers of one input partition. */
+export interface PartitionState {
+  readonly customers: Map<string, Customer>
+}
+
+/** What one committed batch did, for metrics and logs. */
+export interface BatchStats {
+  readonly records: number
+  readonly applied: number
+  readonly duplicates: number
+  readonly late: number
+  readonly orphanResolutions: number
+  readonly scoreRecords: number
+  readonly customersTouched: number
+  /** dead letters by `step:rule` */
+  readonly deadLetters: ReadonlyMap<string, number>
+  readonly deadLettered: number
+  /** the first dead letter of the batch, for the log */
+  readonly firstDeadLetter: { readonly offset: string; readonly reason: string } | undefined
+}
+
+export class StateUnreadable extends Schema.TaggedError<StateUnreadable>()("StateUnreadable", {
+  topic: Schema.String,
+  partition: Schema.Int,
+  customerId: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `the state of customer ${JSON.stringify(this.customerId)} in ${this.topic} partition ${this.partition} cannot be read: ${this.reason}`
+  }
+}
+
+export interface ScorerSetup {
+  readonly decoder: EventDecoder["Service"]
+  readonly params: Params
+  readonly topics: TopicNames
+  readonly groupId: string
+  readonly guard: InvalidRatioGuard
+  /** the wall clock, for the time a dead letter was written (never for a score) */
+  readonly nowMs: () => number
+}
+
+const NO_VALUE: DeadLetterReason = {
+  step: "decode",
+  path: "$",
+  rule: "json",
+  detail: "the record has no value (a tombstone); expected a CloudEvent"
+}
+
+const reasonText = (reason: DeadLetterReason) => `${reason.path}: ${reason.rule}: ${reason.detail}`
+
+/**
+ * Scores the batches of one partition: decode, fold, one score record per
+ * event (duplicates and late events included, flagged), the new state of
+ * each customer the batch touched, a dead letter for each record that is
+ * not a valid event under its customer's key. Synchronous and allocation-
+ * lean: the transactional processor runs it as one Effect per batch.
+ */
+export const scoreBatch = (
+  setup: ScorerSetup,
+  state: PartitionState,
+  batch: InputBatch
+): Result.Result<BatchOutput<BatchStats>, InvalidRatioExceeded> => {
+  const { decoder, params, topics } = setup
+  const write = writerFor(params)
+  const customers = state.customers
+  const scores: Array<Message> = []
+  const deadLetters: Array<Message> = []
+  const touched = new Map<string, Customer>()
+  const deadLetterCounts = new Map<string, number>()
+  let firstDeadLetter: BatchStats["firstDeadLetter"]
+  let applied = 0
+  let duplicates = 0
+  let late = 0
+  let orphanResolutions = 0
+  const nowMs = setup.nowMs()
+  const outcome = newOutcome()
+  const origin = { topic: batch.topic, partition: batch.partition, consumerGroup: setup.groupId }
+  const deadLetter = (message: InputBatch["messages"][number], reason: DeadLetterReason) => {
+    deadLetters.push(deadLetterMessage(origin, message, reason, nowMs))
+    const key = `${reason.step}:${reason.rule}`
+    deadLetterCounts.set(key, (deadLetterCounts.get(key) ?? 0) + 1)
+    firstDeadLetter ??= { offset: message.offset, reason: reasonText(reason) }
+  }
+
+  for (const message of batch.messages) {
+    if (message.value === null) {
+      deadLetter(message, NO_VALUE)
+      continue
+    }
+    const decoded = decoder.decode(message.value)
+    if (Result.isFailure(decoded)) {
+      const { path, rule, detail } = decoded.failure
+      deadLetter(message, { step: "decode", path, rule, detail })
+      continue
+    }
+    const event: XpEvent = decoded.success
+    const customerId = event.subject
+    const key = message.key === null ? null : message.key.toString("utf8")
+    if (key !== customerId) {
+      deadLetter(message, keyMismatch(key, customerId))
+      continue
+    }
+    let customer = customers.get(customerId)
+    if (customer === undefined) {
+      customer = { state: emptyState(), score: 50 }
+      customers.set(customerId, customer)
+    }
+    const previousScore = customer.score
+    applyInto(customer.state, fromInteraction(event), params, outcome)
+    const components = componentsOf(customer.state, params)
+    const terms = termsFromComponents(components, params, components.tRefMs)
+    customer.score = terms.score
+    touched.set(customerId, customer)
+    if (outcome.applied) applied++
+    if (outcome.duplicate) duplicates++
+    if (outcome.late) late++
+    if (outcome.orphanResolution) orphanResolutions++
+    scores.push({
+      key: customerId,
+      value: write({
+        customerId,
+        seq: outcome.seq,
+        eventId: event.id,
+        eventSource: event.source,
+        eventType: event.type,
+        eventTimeMs: event.timeMs,
+        channel: event.channel,
+        segment: event.segment,
+        score: terms.score,
+        previousScore,
+        index: terms.index,
+        impression: outcome.v,
+        recovery: outcome.recovery,
+        late: outcome.late,
+        duplicate: outcome.duplicate,
+        orphanResolution: outcome.orphanResolution,
+        components
+      })
+    })
+  }
+
+  const exceeded = setup.guard.exceededWith(batch.messages.length, deadLetters.length)
+  if (exceeded !== undefined) {
+    return Result.fail(
+      new InvalidRatioExceeded({
+        ...exceeded,
+        maxRatio: setup.guard.maxRatio,
+        topic: batch.topic,
+        partition: batch.partition,
+        firstOffset: batch.messages[0]!.offset,
+        lastOffset: batch.messages[batch.messages.length - 1]!.offset,
+        example: firstDeadLetter?.reason ?? "none"
+      })
+    )
+  }
+
+  const changelog = new Array<{ key: string; value: Buffer }>(touched.size)
+  let i = 0
+  for (const [customerId, customer] of touched) {
+    const bytes = serializeState(customer.state)
+    changelog[i++] = { key: customerId, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) }
+  }
+  const topicMessages = [{ topic: topics.scores, messages: scores }]
+  if (deadLetters.length > 0) topicMessages.push({ topic: topics.deadLetters, messages: deadLetters })
+  return Result.succeed({
+    topicMessages,
+    changelog,
+    stats: {
+      records: batch.messages.length,
+      applied,
+      duplicates,
+      late,
+      orphanResolutions,
+      scoreRecords: scores.length,
+      customersTouched: touched.size,
+      deadLetters: deadLetterCounts,
+      deadLettered: deadLetters.length,
+      firstDeadLetter
+    }
+  })
+}
+
+const writers = new WeakMap<Params, ReturnType<typeof scoreRecordWriter>>()
+const writerFor = (params: Params) => {
+  let writer = writers.get(params)
+  if (writer === undefined) {
+    writer = scoreRecordWriter(params)
+    writers.set(params, writer)
+  }
+  return writer
+}
+
+/** A partition's customers from the latest changelog value of each. */
+export const restorePartition = (
+  setup: Pick<ScorerSetup, "params" | "topics">,
+  partition: number,
+  entries: ReadonlyMap<string, ChangelogEntry>
+): Result.Result<PartitionState, StateUnreadable> => {
+  const customers = new Map<string, Customer>()
+  for (const [customerId, entry] of entries) {
+    let state: CustomerState
+    try {
+      state = deserializeState(entry.value)
+    } catch (error) {
+      return Result.fail(
+        new StateUnreadable({
+          topic: setup.topics.scorerState,
+          partition,
+          customerId,
+          reason: error instanceof Error ? error.message : String(error)
+        })
+      )
+    }
+    const components = componentsOf(state, setup.params)
+    const score = state.seq === 0 ? 50 : termsFromComponents(components, setup.params, components.tRefMs).score
+    customers.set(customerId, { state, score })
+  }
+  return Result.succeed({ customers })
+}
+
+/** The scorer as the transactional processor runs it. */
+export const partitionScorer = (
+  setup: ScorerSetup
+): PartitionProcessor<PartitionState, BatchStats, InvalidRatioExceeded | StateUnreadable, never> => ({
+  restore: (partition, entries) => Effect.fromResult(restorePartition(setup, partition, entries)),
+  process: (state, batch) => Effect.fromResult(scoreBatch(setup, state, batch)),
+  size: (state) => state.customers.size
+})
