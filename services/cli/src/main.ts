@@ -8,6 +8,7 @@ import { migrateCommand } from "./commands/migrateCommand.ts"
 import { produceCommand } from "./commands/produceCommand.ts"
 import { runCommand } from "./commands/runCommand.ts"
 import { schemaCommand } from "./commands/schemaCommand.ts"
+import { scoreCommand } from "./commands/scoreCommand.ts"
 import { simulateCommand } from "./commands/simulateCommand.ts"
 import { testCommand } from "./commands/testCommand.ts"
 import { topicsCommand } from "./commands/topicsCommand.ts"
@@ -26,7 +27,8 @@ const xpscore = Command.make("xpscore").pipe(
     runCommand,
     simulateCommand,
     topicsCommand,
-    lagCommand
+    lagCommand,
+    scoreCommand
   ])
 )
 
