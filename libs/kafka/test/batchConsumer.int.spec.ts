@@ -1,4 +1,4 @@
-import { Effect, Schema } from "effect"
+import { Effect, References, Schema } from "effect"
 import { type Admin, Kafka, logLevel } from "kafkajs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testKafkaBrokers, uniqueSuffix } from "../../../test/harness/index.ts"
@@ -70,7 +70,7 @@ const consumeUntil = <E>(
         }
         throw new Error(`condition not reached in ${timeoutMs} ms; last status ${JSON.stringify(seen.at(-1))}`)
       })
-    )
+    ).pipe(Effect.provideService(References.MinimumLogLevel, "Error"))
   )
 
 const values = (records: ReadonlyArray<ConsumedRecord>) => records.map((r) => r.value?.toString("utf8"))
