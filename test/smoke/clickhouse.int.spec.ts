@@ -1,4 +1,4 @@
-import { ClickHouse, sqlQualified } from "@xpscore/clickhouse"
+import { ClickHouse, sqlIdentifier, sqlQualified } from "@xpscore/clickhouse"
 import type { ClickHouseTarget } from "@xpscore/config"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
@@ -8,7 +8,7 @@ const roundTrip = (target: ClickHouseTarget) =>
   Effect.gen(function* () {
     const clickhouse = yield* ClickHouse
     const table = sqlQualified(target.database, "smoke")
-    yield* clickhouse.command(`CREATE DATABASE IF NOT EXISTS ${target.database}`)
+    yield* clickhouse.command(`CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(target.database)}`)
     yield* clickhouse.command(
       `CREATE TABLE ${table} (customer_id String, seq UInt64, score Float64, at DateTime) ENGINE = MergeTree ORDER BY (customer_id, seq)`
     )
@@ -21,6 +21,7 @@ const roundTrip = (target: ClickHouseTarget) =>
       `SELECT customer_id, seq, score, toUnixTimestamp(at) AS at FROM ${table} ORDER BY customer_id, seq`
     )
     const version = yield* clickhouse.serverVersion
+    yield* clickhouse.command(`DROP DATABASE ${sqlIdentifier(target.database)}`)
     return { rows, version }
   }).pipe(Effect.provide(ClickHouse.layerFor(target)))
 
