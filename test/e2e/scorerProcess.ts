@@ -1,18 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import * as fs from "node:fs"
 import * as net from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { currentRegistry, decodeEventOrThrow, type ScoreRecord } from "@xpscore/events"
+import type { ScoreRecord } from "@xpscore/events"
 import type { XpEventWire } from "@xpscore/events/testing"
 import { ensureTopics, makeKafka, readToEnd, type TopicNames, topicNames, topicSpecs } from "@xpscore/kafka"
-import {
-  apply,
-  type CustomerState,
-  defaultParams,
-  emptyState,
-  fromInteraction,
-  latestEventTime,
-  scoreAt
-} from "@xpscore/scoring"
 import { Effect } from "effect"
 import type { Admin, Kafka, KafkaMessage } from "kafkajs"
 import { testKafkaBrokers, uniqueSuffix } from "../harness/index.ts"
@@ -228,26 +222,34 @@ export const recordsByCustomer = (records: ReadonlyArray<ScoreRecord>) => {
 }
 
 /**
- * The offline reference, as `xpscore score` computes it: each customer's
- * events folded in the order given, scored at the customer's latest event
- * time.
+ * The offline reference: `xpscore score` on the same events (as NDJSON, in
+ * the order given), each customer scored at its latest event time.
  */
-export const offlineScores = (events: ReadonlyArray<XpEventWire>) => {
-  const states = new Map<string, CustomerState>()
-  const counts = new Map<string, number>()
-  for (const wire of events) {
-    const event = decodeEventOrThrow(currentRegistry, wire)
-    const state = states.get(event.subject) ?? emptyState()
-    states.set(event.subject, state)
-    apply(state, fromInteraction(event), defaultParams)
-    counts.set(event.subject, (counts.get(event.subject) ?? 0) + 1)
-  }
+export const xpscoreScore = (events: ReadonlyArray<XpEventWire>) => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "scorer-e2e-")), "events.ndjson")
+  fs.writeFileSync(file, events.map((event) => JSON.stringify(event)).join("\n"))
+  const result = spawnSync("./xpscore", ["score", file], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024
+  })
+  if (result.status !== 0) throw new Error(`xpscore score failed (${result.status}):\n${result.stderr}`)
   return new Map(
-    [...states].map(([customerId, state]) => [
-      customerId,
-      { score: scoreAt(state, latestEventTime(state) ?? 0, defaultParams), events: counts.get(customerId)! }
-    ])
+    result.stdout
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => {
+        const { customerId, score } = JSON.parse(line) as { customerId: string; score: number }
+        return [customerId, score] as const
+      })
   )
+}
+
+/** Each customer's number of events (re-sent duplicates included: each gets a record). */
+export const eventsPerCustomer = (events: ReadonlyArray<XpEventWire>) => {
+  const counts = new Map<string, number>()
+  for (const event of events) counts.set(event.subject, (counts.get(event.subject) ?? 0) + 1)
+  return counts
 }
 
 /** The metric samples of a Prometheus text exposition, by series (`name{labels}`). */

@@ -43,6 +43,7 @@ export { InteractionProducer, type InteractionProducerSettings } from "./Interac
 export { type InteractionRecord, prepareInteraction } from "./interactionRecord.ts"
 export { type KafkaClientOptions, kafkaClient, makeKafka } from "./kafkaClient.ts"
 export { ProduceFailed } from "./lingeringSender.ts"
+export { murmur2, murmur2Partitioner } from "./murmur2Partitioner.ts"
 export { type ConsumedRecord, type PartitionOffset, PendingBatch, type TakenBatch } from "./pendingBatch.ts"
 export { type PartitionEnd, type ReadToEndOptions, readToEnd, TopicReadFailed } from "./readToEnd.ts"
 export {

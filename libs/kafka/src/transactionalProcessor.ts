@@ -1,16 +1,7 @@
 import { Cause, type Context, Deferred, Effect, Exit, Schema, type Scope } from "effect"
-import {
-  type Admin,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type KafkaMessage,
-  type Message,
-  Partitioners,
-  type Producer,
-  type TopicMessages
-} from "kafkajs"
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, TopicMessages } from "kafkajs"
 import { CHANGELOG_INPUT_OFFSET_HEADER, type ChangelogEntry, readChangelog } from "./changelogRestore.ts"
+import { murmur2Partitioner } from "./murmur2Partitioner.ts"
 
 /**
  * Exactly-once consume → process → produce over kafkajs (Kafka Streams'
@@ -49,7 +40,8 @@ export interface InputBatch {
 }
 
 export interface ChangelogWrite {
-  readonly key: string
+  /** the key as text, or as its UTF-8 bytes (saves the client encoding it again) */
+  readonly key: string | Buffer
   readonly value: Buffer
 }
 
@@ -428,7 +420,7 @@ export const startTransactionalProcessor = <S, Stats, E, R>(
               transactionalId: transactionalIdFor(inputTopic, groupId, partition),
               maxInFlightRequests: 1,
               transactionTimeout: options.transactionTimeoutMs,
-              createPartitioner: Partitioners.DefaultPartitioner,
+              createPartitioner: murmur2Partitioner,
               retry: { retries: 5 }
             })
             try {

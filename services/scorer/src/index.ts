@@ -19,7 +19,7 @@ export {
   scoreBatch
 } from "./partitionScorer.ts"
 export { runScorer } from "./Scorer.ts"
-export { scoreFormulaOf, scoreRecordWriter } from "./scoreRecordJson.ts"
+export { type ScoreRecordFields, type ScoreRecordWriter, scoreFormulaOf, scoreRecordWriter } from "./scoreRecordJson.ts"
 export {
   loadModelParams,
   ModelParamsInvalid,

@@ -2,6 +2,7 @@ import { type DeadLetterReason, type EventDecoder, keyMismatch, type XpEvent } f
 import {
   type BatchOutput,
   type ChangelogEntry,
+  type ChangelogWrite,
   deadLetterMessage,
   type InputBatch,
   type PartitionProcessor,
@@ -24,10 +25,15 @@ import type { Message } from "kafkajs"
 import { InvalidRatioExceeded, type InvalidRatioGuard } from "./invalidRatioGuard.ts"
 import { scoreRecordWriter } from "./scoreRecordJson.ts"
 
-/** A customer's state and the score of its last record (the next record's previousScore). */
+/**
+ * A customer's state, the score of its last record as written there (the
+ * next record's previousScore), and its key as bytes (what the score and
+ * changelog records are keyed by).
+ */
 interface Customer {
   readonly state: CustomerState
-  score: number
+  scoreText: string
+  readonly key: Buffer
 }
 
 /** The customers of one input partition. */
@@ -94,7 +100,7 @@ export const scoreBatch = (
   batch: InputBatch
 ): Result.Result<BatchOutput<BatchStats>, InvalidRatioExceeded> => {
   const { decoder, params, topics } = setup
-  const write = writerFor(params)
+  const writer = writerFor(params)
   const customers = state.customers
   const scores: Array<Message> = []
   const deadLetters: Array<Message> = []
@@ -135,41 +141,39 @@ export const scoreBatch = (
     }
     let customer = customers.get(customerId)
     if (customer === undefined) {
-      customer = { state: emptyState(), score: 50 }
+      // a copy: the consumed key is a view into the whole fetch response
+      customer = { state: emptyState(), scoreText: "50", key: Buffer.from(message.key!) }
       customers.set(customerId, customer)
     }
-    const previousScore = customer.score
     applyInto(customer.state, fromInteraction(event), params, outcome)
     const components = componentsOf(customer.state, params)
     const terms = termsFromComponents(components, params, components.tRefMs)
-    customer.score = terms.score
     touched.set(customerId, customer)
     if (outcome.applied) applied++
     if (outcome.duplicate) duplicates++
     if (outcome.late) late++
     if (outcome.orphanResolution) orphanResolutions++
-    scores.push({
-      key: customerId,
-      value: write({
-        customerId,
-        seq: outcome.seq,
-        eventId: event.id,
-        eventSource: event.source,
-        eventType: event.type,
-        eventTimeMs: event.timeMs,
-        channel: event.channel,
-        segment: event.segment,
-        score: terms.score,
-        previousScore,
-        index: terms.index,
-        impression: outcome.v,
-        recovery: outcome.recovery,
-        late: outcome.late,
-        duplicate: outcome.duplicate,
-        orphanResolution: outcome.orphanResolution,
-        components
-      })
+    const json = writer.write({
+      customerId,
+      seq: outcome.seq,
+      eventId: event.id,
+      eventSource: event.source,
+      eventType: event.type,
+      eventTimeMs: event.timeMs,
+      channel: event.channel,
+      segment: event.segment,
+      score: terms.score,
+      previousScore: customer.scoreText,
+      index: terms.index,
+      impression: outcome.v,
+      recovery: outcome.recovery,
+      late: outcome.late,
+      duplicate: outcome.duplicate,
+      orphanResolution: outcome.orphanResolution,
+      components
     })
+    customer.scoreText = writer.scoreText()
+    scores.push({ key: customer.key, value: Buffer.from(json) })
   }
 
   const exceeded = setup.guard.exceededWith(batch.messages.length, deadLetters.length)
@@ -187,11 +191,11 @@ export const scoreBatch = (
     )
   }
 
-  const changelog = new Array<{ key: string; value: Buffer }>(touched.size)
+  const changelog = new Array<ChangelogWrite>(touched.size)
   let i = 0
-  for (const [customerId, customer] of touched) {
+  for (const customer of touched.values()) {
     const bytes = serializeState(customer.state)
-    changelog[i++] = { key: customerId, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) }
+    changelog[i++] = { key: customer.key, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) }
   }
   const topicMessages = [{ topic: topics.scores, messages: scores }]
   if (deadLetters.length > 0) topicMessages.push({ topic: topics.deadLetters, messages: deadLetters })
@@ -246,7 +250,7 @@ export const restorePartition = (
     }
     const components = componentsOf(state, setup.params)
     const score = state.seq === 0 ? 50 : termsFromComponents(components, setup.params, components.tRefMs).score
-    customers.set(customerId, { state, score })
+    customers.set(customerId, { state, scoreText: String(score), key: Buffer.from(customerId) })
   }
   return Result.succeed({ customers })
 }

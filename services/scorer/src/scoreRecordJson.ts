@@ -24,7 +24,8 @@ export interface ScoreRecordFields {
   readonly channel: string | undefined
   readonly segment: string | undefined
   readonly score: number
-  readonly previousScore: number
+  /** the previous record's score as written there (the writer's `scoreText` of that record), "50" before the first */
+  readonly previousScore: string
   readonly index: number
   readonly impression: number | undefined
   readonly recovery: RecoveryBranch | undefined
@@ -34,8 +35,21 @@ export interface ScoreRecordFields {
   readonly components: ScoreComponents
 }
 
-const text = (value: string | undefined) => (value === undefined ? "null" : JSON.stringify(value))
+export interface ScoreRecordWriter {
+  /** the record as JSON text */
+  readonly write: (fields: ScoreRecordFields) => string
+  /** the score of the record written last, as written: the next record of the customer's previousScore */
+  readonly scoreText: () => string
+}
+
 const number = (value: number | undefined) => (value === undefined ? "null" : String(value))
+
+/**
+ * Sources, types, channels and segments repeat across millions of records:
+ * their JSON forms are kept (up to a bound, so that a flood of distinct
+ * values cannot grow it without limit).
+ */
+const QUOTED_LIMIT = 65_536
 
 /**
  * Writes score records as JSON text directly, field by field, in the order
@@ -47,20 +61,36 @@ const number = (value: number | undefined) => (value === undefined ? "null" : St
  * Numbers are written with JavaScript's shortest round-trip form, so the
  * reader gets the very same doubles back.
  */
-export const scoreRecordWriter = (params: Params): ((fields: ScoreRecordFields) => string) => {
+export const scoreRecordWriter = (params: Params): ScoreRecordWriter => {
   const tail = `,"formula":${JSON.stringify(scoreFormulaOf(params))},"modelVersion":${JSON.stringify(modelVersionId(params))}}`
-  return (f) => {
-    const c = f.components
-    return (
-      `{"customerId":${JSON.stringify(f.customerId)},"seq":${f.seq},"eventId":${JSON.stringify(f.eventId)}` +
-      `,"eventSource":${JSON.stringify(f.eventSource)},"eventType":${JSON.stringify(f.eventType)}` +
-      `,"eventTimeMs":${f.eventTimeMs},"channel":${text(f.channel)},"segment":${text(f.segment)}` +
-      `,"score":${f.score},"previousScore":${f.previousScore},"index":${f.index}` +
-      `,"impression":${number(f.impression)},"recovery":${text(f.recovery)}` +
-      `,"flags":{"late":${f.late},"duplicate":${f.duplicate},"orphanResolution":${f.orphanResolution}}` +
-      `,"components":{"tRefMs":${c.tRefMs},"sPos":${c.sPos},"sNeg":${c.sNeg},"w":${c.w},"pPos":${c.pPos}` +
-      `,"pNeg":${c.pNeg},"lastTMs":${c.lastTMs},"lastV":${c.lastV}}` +
-      tail
-    )
+  const quoted = new Map<string, string>()
+  const quote = (value: string | undefined) => {
+    if (value === undefined) return "null"
+    let text = quoted.get(value)
+    if (text === undefined) {
+      text = JSON.stringify(value)
+      if (quoted.size < QUOTED_LIMIT) quoted.set(value, text)
+    }
+    return text
+  }
+  let lastScoreText = "50"
+  return {
+    scoreText: () => lastScoreText,
+    write: (f) => {
+      const c = f.components
+      const score = String(f.score)
+      lastScoreText = score
+      return (
+        `{"customerId":${JSON.stringify(f.customerId)},"seq":${f.seq},"eventId":${JSON.stringify(f.eventId)}` +
+        `,"eventSource":${quote(f.eventSource)},"eventType":${quote(f.eventType)}` +
+        `,"eventTimeMs":${f.eventTimeMs},"channel":${quote(f.channel)},"segment":${quote(f.segment)}` +
+        `,"score":${score},"previousScore":${f.previousScore},"index":${f.index}` +
+        `,"impression":${number(f.impression)},"recovery":${quote(f.recovery)}` +
+        `,"flags":{"late":${f.late},"duplicate":${f.duplicate},"orphanResolution":${f.orphanResolution}}` +
+        `,"components":{"tRefMs":${c.tRefMs},"sPos":${c.sPos},"sNeg":${c.sNeg},"w":${c.w},"pPos":${c.pPos}` +
+        `,"pNeg":${c.pNeg},"lastTMs":${c.lastTMs},"lastV":${c.lastV}}` +
+        tail
+      )
+    }
   }
 }

@@ -89,7 +89,9 @@ const scoreInBatches = (
       else throw new Error(`unexpected topic ${topic}`)
     }
     const next = BigInt(batch.messages.at(-1)!.offset) + 1n
-    for (const write of result.success.changelog) changelog.push({ ...write, inputOffset: next })
+    for (const write of result.success.changelog) {
+      changelog.push({ key: write.key.toString(), value: write.value, inputOffset: next })
+    }
   })
   const records = scores.map((message) => decodeRecord(JSON.parse(String(message.value))))
   return { records, deadLetters, changelog }

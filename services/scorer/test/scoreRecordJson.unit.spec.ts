@@ -20,7 +20,7 @@ const arbitraryFields: fc.Arbitrary<ScoreRecordFields> = fc.record({
   channel: fc.option(fc.constantFrom("web", "store"), { nil: undefined }),
   segment: fc.option(fc.constantFrom("smb", "enterprise"), { nil: undefined }),
   score: fc.double({ min: 0, max: 100, noNaN: true }).map((x) => (x === 0 ? 0 : x)),
-  previousScore: fc.double({ min: 0, max: 100, noNaN: true }).map((x) => (x === 0 ? 0 : x)),
+  previousScore: fc.double({ min: 0, max: 100, noNaN: true }).map(String),
   index: finite,
   impression: fc.option(finite, { nil: undefined }),
   recovery: fc.option(fc.constantFrom(...RecoveryBranch.literals), { nil: undefined }),
@@ -41,13 +41,16 @@ const arbitraryFields: fc.Arbitrary<ScoreRecordFields> = fc.record({
 
 describe("scoreRecordWriter", () => {
   it("writes JSON that decodes with the ScoreRecord schema to exactly the fields given, every double with its bits", () => {
-    const write = scoreRecordWriter(defaultParams)
+    const writer = scoreRecordWriter(defaultParams)
     fc.assert(
       fc.property(arbitraryFields, (fields) => {
-        const decoded = Schema.decodeUnknownSync(ScoreRecord)(JSON.parse(write(fields)))
-        const { channel, segment, impression, recovery, late, duplicate, orphanResolution, ...rest } = fields
+        const decoded = Schema.decodeUnknownSync(ScoreRecord)(JSON.parse(writer.write(fields)))
+        const { channel, segment, impression, recovery, late, duplicate, orphanResolution, previousScore, ...rest } =
+          fields
+        expect(writer.scoreText()).toBe(String(fields.score))
         expect(decoded).toEqual({
           ...rest,
+          previousScore: Number(previousScore),
           channel: channel ?? null,
           segment: segment ?? null,
           impression: impression ?? null,
@@ -71,7 +74,7 @@ describe("scoreRecordWriter", () => {
     const parsed = parseParams({ hPosDays: 10, g: 2 })
     if (!parsed.ok) throw new Error(parsed.errors.join("; "))
     const record = JSON.parse(
-      scoreRecordWriter(parsed.params)(fc.sample(arbitraryFields, { numRuns: 1, seed: 7 })[0]!)
+      scoreRecordWriter(parsed.params).write(fc.sample(arbitraryFields, { numRuns: 1, seed: 7 })[0]!)
     ) as ScoreRecord
     expect(record.formula).toEqual({
       halfLifePosMs: 10 * DAY_MS,
