@@ -6,6 +6,7 @@ import fc from "fast-check"
 import type { Admin, Kafka } from "kafkajs"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import {
+  committedTotal,
   eventsPerCustomer,
   eventually,
   freshTopics,
@@ -247,5 +248,27 @@ describe("xpscore run scorer", () => {
     await waitCaughtUp(admin, topics)
     expectScoredExactlyOnce(await readScores(kafka, topics), journey.events)
     expect(await b.stop()).toBe(130)
+  })
+})
+
+describe("xpscore run scorer on a broken stream", () => {
+  it("stops with an error that names the ceiling, the partition and an example, and commits nothing of the batch", async () => {
+    const topics = await freshTopics(kafka, 1)
+    const journey = journeyOf(71, 5, 10, 0)
+    const garbage = Array.from({ length: 400 }, (_, i) => ({ key: journey.customers[0]!, value: `{"broken": ${i}` }))
+    await publish(kafka, topics.interactions, [...keyed(journey.events), ...garbage])
+    const instance = await scorer(topics)
+    const code = await Promise.race([
+      instance.exited,
+      new Promise((resolve) => setTimeout(() => resolve("running"), 60_000))
+    ])
+    expect(code).toBe(1)
+    expect(instance.output()).toContain("XPSCORE_SCORER_MAX_INVALID_RATIO=0.25")
+    expect(instance.output()).toMatch(/partition 0, offsets \d+–\d+/)
+    expect(instance.output()).toContain("json: not JSON")
+    expect(await committedTotal(admin, scorerGroup(topics), topics.interactions)).toBeLessThan(
+      journey.events.length + 1
+    )
+    expect(await readAll(kafka, topics.deadLetters)).toEqual([])
   })
 })

@@ -700,8 +700,14 @@ export const startTransactionalProcessor = <S, Stats, E, R>(
       Effect.gen(function* () {
         const error = Cause.findErrorOption(cause)
         if (error._tag === "Some" && error.value instanceof Fatal) {
+          const fatal = error.value.error
           yield* Effect.logError("processing a batch failed; stopping").pipe(
-            Effect.annotateLogs({ topic: inputTopic, partition: task.partition, offset: String(task.nextOffset) })
+            Effect.annotateLogs({
+              topic: inputTopic,
+              partition: task.partition,
+              offset: String(task.nextOffset),
+              error: fatal instanceof Error ? fatal.message : String(fatal)
+            })
           )
           stop(error.value.error)
           return
