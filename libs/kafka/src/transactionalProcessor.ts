@@ -362,17 +362,6 @@ export const startTransactionalProcessor = <S, Stats, E, R>(
       flags.joined = true
       // Nothing is fetched until its state is restored; paused states survive a rebalance in kafkajs.
       consumer.pause([{ topic: inputTopic }])
-      // kafkajs' assigners hand out the partitions of every topic any member subscribed to, to any
-      // member: a group shared with consumers of other topics would give us theirs. Never process them.
-      const foreign = Object.keys(event.payload.memberAssignment).filter((topic) => topic !== inputTopic)
-      if (foreign.length > 0) {
-        consumer.pause(foreign.map((topic) => ({ topic })))
-        Effect.runFork(
-          Effect.logError(
-            "the consumer group is shared with consumers of other topics: their partitions are assigned here and stay unprocessed; give each deployment its own group"
-          ).pipe(Effect.annotateLogs({ groupId, topic: inputTopic, foreignTopics: foreign.join(",") }))
-        )
-      }
       const assigned = new Set(event.payload.memberAssignment[inputTopic] ?? [])
       for (const [partition, task] of tasks) {
         if (assigned.has(partition)) continue
@@ -755,7 +744,6 @@ export const startTransactionalProcessor = <S, Stats, E, R>(
 
     const eachBatch = async (payload: EachBatchPayload) => {
       const { batch } = payload
-      if (batch.topic !== inputTopic) return
       const generation = flags.generation
       const task = tasks.get(batch.partition)
       if (!usable(task, generation)) return
