@@ -97,6 +97,7 @@ export const runScorer = Effect.gen(function* () {
                 topic: config.topics.interactions,
                 partition: batch.partition,
                 offset: first.offset,
+                customerId: first.key,
                 deadLettered: batch.stats.deadLettered,
                 records: batch.records,
                 reason: first.reason

@@ -53,8 +53,10 @@ export interface BatchStats {
   /** dead letters by `step:rule` */
   readonly deadLetters: ReadonlyMap<string, number>
   readonly deadLettered: number
-  /** the first dead letter of the batch, for the log */
-  readonly firstDeadLetter: { readonly offset: string; readonly reason: string } | undefined
+  /** the first dead letter of the batch, for the log: its offset, key (the customer, if the producer keyed it so) and reason */
+  readonly firstDeadLetter:
+    | { readonly offset: string; readonly key: string | null; readonly reason: string }
+    | undefined
 }
 
 export class StateUnreadable extends Schema.TaggedError<StateUnreadable>()("StateUnreadable", {
@@ -118,7 +120,11 @@ export const scoreBatch = (
     deadLetters.push(deadLetterMessage(origin, message, reason, nowMs))
     const key = `${reason.step}:${reason.rule}`
     deadLetterCounts.set(key, (deadLetterCounts.get(key) ?? 0) + 1)
-    firstDeadLetter ??= { offset: message.offset, reason: reasonText(reason) }
+    firstDeadLetter ??= {
+      offset: message.offset,
+      key: message.key === null ? null : message.key.toString("utf8").slice(0, 256),
+      reason: reasonText(reason)
+    }
   }
 
   for (const message of batch.messages) {

@@ -271,6 +271,46 @@ describe("scoreBatch", () => {
     )
   })
 
+  it("flags an event beyond the allowed lateness as late and an unknown issue's resolution as an orphan", () => {
+    const at = (iso: string, id: string, extra: object) => ({
+      ...validSamples.touchpoint,
+      subject: "erin",
+      id,
+      time: iso,
+      ...extra
+    })
+    const events = [
+      at("2024-05-03T12:00:00.000Z", "t-1", {}),
+      // 48 hours before the latest event: beyond the 24 hours of allowed lateness
+      at("2024-05-01T12:00:00.000Z", "t-2", { data: { quality: -0.5 } }),
+      at("2024-05-03T13:00:00.000Z", "r-1", {
+        type: "xp.issue.resolved.v1",
+        data: { issueId: "never-opened", quality: 0.9, withinSla: true }
+      })
+    ]
+    const setup = setupWith()
+    const result = scoreBatch(
+      setup,
+      { customers: new Map() },
+      {
+        topic: topics.interactions,
+        partition: 0,
+        messages: asMessages(events.map((event) => ({ key: "erin", value: JSON.stringify(event) })))
+      }
+    )
+    if (Result.isFailure(result)) throw result.failure
+    const records = result.success.topicMessages[0]!.messages.map((m) => decodeRecord(JSON.parse(String(m.value))))
+    expect(records.map((r) => [r.seq, r.flags.late, r.flags.orphanResolution])).toEqual([
+      [1, false, false],
+      [2, true, false],
+      [3, false, true]
+    ])
+    expect(records[1]!.impression).toBe(-1)
+    expect(records[1]!.components.sNeg).toBeLessThan(0)
+    expect(records[2]!.impression).toBeNull()
+    expect(result.success.stats).toMatchObject({ records: 3, applied: 3, late: 1, orphanResolutions: 1, duplicates: 0 })
+  })
+
   it("dead-letters a valid event whose key is not its subject, and a record without a value", () => {
     const event = { ...validSamples.touchpoint, subject: "alice" }
     const { records, deadLetters } = scoreInBatches(
