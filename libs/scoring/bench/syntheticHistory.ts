@@ -1,11 +1,12 @@
 import type { ModelEvent } from "../src/index.ts"
-import { DAY_MS, HOUR_MS } from "../src/index.ts"
+import { DAY_MS, HOUR_MS, uniformEvent } from "../src/index.ts"
 
 /**
  * A deterministic multi-customer history for the fold benchmark, the memory
  * figures and the tests: journeys of touchpoints, expectations on a few
- * dimensions, surveys, and issues resolved some hours later, interleaved into
- * one stream in event-time order. Seeded, so every run folds the same events.
+ * dimensions, surveys, and issues resolved up to three days later, in
+ * sessions of one to five events about an hour apart, interleaved into one
+ * stream in event-time order. Seeded, so every run folds the same events.
  *
  * The history is first drawn as compact numeric specs, sorted, and only then
  * materialized as `ModelEvent` objects, in stream order and in chunks: like a
@@ -92,8 +93,18 @@ export const syntheticHistory = (options: SyntheticOptions): SyntheticHistory =>
   for (let customer = 0; customer < options.customers; customer++) {
     const count = Math.max(1, Math.round(options.eventsPerCustomer * (0.5 + random())))
     let issue = 0
+    // Interactions come in sessions (an order, its delivery, a support call…): one to five events
+    // minutes to hours apart, the sessions spread over the span.
+    let sessionLeft = 0
+    let t = start
     for (let k = 0; k < count; k++) {
-      const t = start + Math.floor(random() * span)
+      if (sessionLeft === 0) {
+        sessionLeft = 1 + Math.floor(random() * 5)
+        t = start + Math.floor(random() * span)
+      } else {
+        t += Math.floor(-Math.log(1 - random()) * HOUR_MS)
+      }
+      sessionLeft--
       const pick = random()
       if (pick < 0.4) {
         push(t, customer, K_TOUCHPOINT, round(random() * 2 - 0.8), 0, 0, 0)
@@ -159,8 +170,10 @@ export const syntheticHistory = (options: SyntheticOptions): SyntheticHistory =>
     slice: (from, to) => {
       const out: Array<CustomerEvent> = []
       for (let i = from; i < Math.min(to, count); i++) out.push(materialize(i))
-      // Through JSON, so that strings and objects look like a decoder's: flat, fresh, in order.
-      return JSON.parse(JSON.stringify(out)) as Array<CustomerEvent>
+      // Through JSON, so that strings and objects look like a decoder's (flat, fresh, in stream
+      // order), then in the one shape fromInteraction gives the scorer's events.
+      const decoded = JSON.parse(JSON.stringify(out)) as Array<CustomerEvent>
+      return decoded.map(({ customerId, event }) => ({ customerId, event: uniformEvent(event) }))
     }
   }
 }

@@ -1,4 +1,4 @@
-import { hashId, type SourceLanes, sourceLanes } from "./dedupHash.ts"
+import { dimensionHash, hashId, issueHash, type SourceLanes, sourceLanes } from "./dedupHash.ts"
 import {
   addSumsOnly,
   type Fold,
@@ -22,7 +22,6 @@ import {
   stepInOrder,
   T_REF,
   usedNumbers,
-  usedStrings,
   W
 } from "./fold.ts"
 import { branchNames, type RecoveryBranch, SCALE_CES, SCALE_CSAT, SCALE_NPS } from "./impressions.ts"
@@ -42,21 +41,21 @@ import { type ScoreComponents, scoreFromComponents } from "./scoreFormula.ts"
  * One customer's experience state (scoring-model.md, "State and decay" and
  * "Order, lateness, determinism").
  *
- * - `n`, `r` (a `Fold`, see `fold.ts`) fold every event applied so far: in
+ * - `n` (a `Fold`, see `fold.ts`) folds every event applied so far: in
  *   canonical order for all events inside the lateness horizon.
  * - The lateness buffer holds the `bc` most recent events (within the
  *   allowed lateness of t_ref, at most `bufferCap`) in canonical order,
  *   packed: `bn` has `BUF_STRIDE` numbers per event (t, meta, x, y, dedup
- *   hash), `bs` `BUF_STRINGS` strings (id, source, label = dimension or
- *   issue id). The arrays may have room for a few more events than `bc`.
- * - `en`, `er` fold the events that left the buffer (null while none has). A
+ *   hash, label = hash of the dimension or issue id), `bs` `BUF_STRINGS`
+ *   strings (id, source). The arrays may have room for a few more events.
+ * - `en` folds the events that left the buffer (null while none has). A
  *   late event inside the horizon is inserted into the buffer and the fold is
  *   rebuilt as that evicted fold plus the buffer, so any arrival order inside
  *   the horizon performs the very same floating-point operations: the state
  *   is bit-identical.
- * - `seen` holds `sc` (t, 53-bit hash) pairs from pair index `ss` on: the
+ * - `seen` is a ring of `sc` (t, 53-bit hash) pairs from pair `ss` on: the
  *   events that left the buffer (or came beyond the horizon) inside the dedup
- *   horizon, oldest arrival first, at most `dedupCap`.
+ *   horizon, oldest first, at most `dedupCap`.
  *
  * The arrays hang directly off the state (no wrapper objects) and are reused
  * in place: a million customers must fit in memory, a fold across many
@@ -68,9 +67,7 @@ import { type ScoreComponents, scoreFromComponents } from "./scoreFormula.ts"
  */
 export class CustomerState implements Fold {
   n: Array<number>
-  r: Array<string>
   en: Array<number> | null
-  er: Array<string> | null
   bn: Array<number>
   bs: Array<string>
   /** Buffered events. */
@@ -94,9 +91,7 @@ export class CustomerState implements Fold {
 
   constructor(
     n: Array<number>,
-    r: Array<string>,
     en: Array<number> | null,
-    er: Array<string> | null,
     bn: Array<number>,
     bs: Array<string>,
     bc: number,
@@ -111,9 +106,7 @@ export class CustomerState implements Fold {
     reordered: number
   ) {
     this.n = n
-    this.r = r
     this.en = en
-    this.er = er
     this.bn = bn
     this.bs = bs
     this.bc = bc
@@ -134,27 +127,25 @@ export class CustomerState implements Fold {
   }
 }
 
-export const BUF_STRIDE = 5
-export const BUF_STRINGS = 3
+export const BUF_STRIDE = 6
+export const BUF_STRINGS = 2
 
 const empty: Array<never> = []
 
 export const emptyState = (): CustomerState => {
-  const { n, r } = initialFold()
-  return new CustomerState(n, r, null, null, empty, empty, 0, empty, 0, 0, Number.NEGATIVE_INFINITY, 0, 0, 0, 0, 0)
+  const { n } = initialFold()
+  return new CustomerState(n, null, empty, empty, 0, empty, 0, 0, Number.NEGATIVE_INFINITY, 0, 0, 0, 0, 0)
 }
 
 /** An independent copy, with exact-size arrays. */
 export const cloneState = (s: CustomerState): CustomerState =>
   new CustomerState(
-    s.n.slice(),
-    s.r.slice(),
-    s.en === null ? null : s.en.slice(),
-    s.er === null ? null : s.er.slice(),
+    s.n.slice(0, usedNumbers(s.n)),
+    s.en === null ? null : s.en.slice(0, usedNumbers(s.en)),
     s.bc === 0 ? empty : s.bn.slice(0, s.bc * BUF_STRIDE),
     s.bc === 0 ? empty : s.bs.slice(0, s.bc * BUF_STRINGS),
     s.bc,
-    s.sc === 0 ? empty : s.seen.slice(s.ss * 2, (s.ss + s.sc) * 2),
+    rememberedPairs(s),
     0,
     s.sc,
     s.evictedT,
@@ -165,40 +156,47 @@ export const cloneState = (s: CustomerState): CustomerState =>
     s.reordered
   )
 
+/** The remembered (t, hash) pairs in order, exact size (for copies and serialization). */
+export const rememberedPairs = (s: CustomerState): Array<number> => {
+  if (s.sc === 0) return empty
+  const pairs = s.seen.length >> 1
+  const out = new Array<number>(s.sc * 2)
+  for (let i = 0; i < s.sc; i++) {
+    const from = ((s.ss + i) % pairs) * 2
+    out[i * 2] = s.seen[from]!
+    out[i * 2 + 1] = s.seen[from + 1]!
+  }
+  return out
+}
+
 /** The evicted fold as a `Fold` (module-level, to step it without allocating). */
-const evictedHost: Fold = { n: [], r: [] }
+const evictedHost: Fold = { n: [] }
 
 const openEvicted = (s: CustomerState): Fold => {
-  if (s.en === null || s.er === null) {
-    const fresh = initialFold()
-    evictedHost.n = fresh.n
-    evictedHost.r = fresh.r
-  } else {
-    evictedHost.n = s.en
-    evictedHost.r = s.er
-  }
+  evictedHost.n = s.en === null ? initialFold().n : s.en
   return evictedHost
 }
 
 const closeEvicted = (s: CustomerState): void => {
   s.en = evictedHost.n
-  s.er = evictedHost.r
 }
 
 /**
- * Sources and dimension names repeat across millions of events; one shared
- * string instance per distinct value keeps buffered events small, and a
- * source's hash lanes are computed once. Only a memory and speed measure
- * (nothing compares instances), bounded so that a flood of distinct values
+ * Sources and dimension names repeat across millions of events: a source is
+ * kept as one shared string instance (buffered events stay small) with its
+ * hash lanes computed once, a dimension as its cached label hash. Only a
+ * memory and speed measure, bounded so that a flood of distinct values
  * cannot grow it without limit.
  */
 const INTERN_LIMIT = 65_536
-const interned = new Map<string, string>()
-export const intern = (value: string): string => {
-  const known = interned.get(value)
+const dimensionLabels = new Map<string, number>()
+/** The label hash of a dimension name, cached: dimension names are few and repeat on every expectation. */
+const dimensionLabel = (name: string): number => {
+  const known = dimensionLabels.get(name)
   if (known !== undefined) return known
-  if (interned.size < INTERN_LIMIT) interned.set(value, value)
-  return value
+  const label = dimensionHash(name)
+  if (dimensionLabels.size < INTERN_LIMIT) dimensionLabels.set(name, label)
+  return label
 }
 
 interface KnownSource extends SourceLanes {
@@ -219,7 +217,7 @@ const knownSource = (source: string): KnownSource => {
 }
 
 /** The packed form of the arriving event, in module-level slots (allocation-free). */
-const packed = { meta: 0, x: 0, y: 0, label: "" }
+const packed = { meta: 0, x: 0, y: 0, label: 0 }
 
 /**
  * Packs the arriving event. Dispatches on the kind's length and first letter
@@ -235,31 +233,31 @@ const pack = (event: ModelEvent): void => {
     packed.meta = KIND_TOUCHPOINT
     packed.x = e.quality
     packed.y = 0
-    packed.label = ""
+    packed.label = 0
   } else if (first === 101 /* e */) {
     const e = event as ExpectationEvent
     packed.meta = KIND_EXPECTATION | (e.negotiated ? 8 : 0)
     packed.x = e.expected
     packed.y = e.actual
-    packed.label = intern(e.dimension)
+    packed.label = dimensionLabel(e.dimension)
   } else if (first === 115 /* s */) {
     const e = event as SurveyEvent
     packed.meta = KIND_SURVEY | ((e.scale === "nps" ? SCALE_NPS : e.scale === "csat" ? SCALE_CSAT : SCALE_CES) << 4)
     packed.x = e.value
     packed.y = 0
-    packed.label = ""
+    packed.label = 0
   } else if (kind.length === 11 /* issueOpened */) {
     const e = event as IssueOpenedEvent
     packed.meta = KIND_ISSUE_OPENED
     packed.x = e.severity
     packed.y = 0
-    packed.label = e.issueId
+    packed.label = issueHash(e.issueId)
   } else {
     const e = event as IssueResolvedEvent
     packed.meta = KIND_ISSUE_RESOLVED | (e.withinSla ? 8 : 0)
     packed.x = e.quality
     packed.y = 0
-    packed.label = e.issueId
+    packed.label = issueHash(e.issueId)
   }
 }
 
@@ -343,53 +341,62 @@ const isDuplicate = (s: CustomerState, hash: number, source: string, id: string)
     }
   }
   const seen = s.seen
-  const last = (s.ss + s.sc) * 2
-  for (let i = s.ss * 2 + 1; i < last; i += 2) if (seen[i] === hash) return true
+  const pairs = seen.length >> 1
+  let at = s.ss
+  for (let i = 0; i < s.sc; i++) {
+    if (seen[at * 2 + 1] === hash) return true
+    at = at + 1 === pairs ? 0 : at + 1
+  }
   return false
 }
 
-/** Arrays keep spare room for at most this many extra entries plus as many as they hold. */
+/** Buffer and dedup arrays keep room for at most this many more entries (memory against re-allocation). */
 const SLACK = 2
 
 /**
  * Remembers an event that is not (or no longer) in the buffer, as a (t, hash)
- * pair at the end of the queue; pairs older than the dedup horizon leave from
- * the front (events leave the buffer in time order, so the front is the
- * oldest but for the rare event that came beyond the horizon), and so do the
- * oldest beyond `dedupCap`.
+ * pair in a ring: `sc` pairs from pair `ss` on, wrapping around. Pairs older
+ * than the dedup horizon leave from the front (events leave the buffer in
+ * time order, so the front is the oldest but for the rare event that came
+ * beyond the horizon), and so does the oldest beyond `dedupCap`. The ring
+ * only grows (by `SLACK` pairs, up to `dedupCap`); a restored state is exact-size.
  */
 const remember = (s: CustomerState, t: number, hash: number, p: Params): void => {
-  if (p.dedupCap === 0) return
+  const cap = p.dedupCap
+  if (cap === 0) return
   const horizon = s.n[T_REF]! - p.dedupHorizonHours * HOUR_MS
   if (t < horizon) return
   let seen = s.seen
+  let pairs = seen.length >> 1
   let start = s.ss
   let count = s.sc
   while (count > 0 && seen[start * 2]! < horizon) {
-    start++
+    start = start + 1 === pairs ? 0 : start + 1
     count--
   }
-  if (count >= p.dedupCap) {
-    start += count - p.dedupCap + 1
-    count = p.dedupCap - 1
+  if (count >= cap) {
+    const out = count - cap + 1
+    start = (start + out) % pairs
+    count -= out
   }
-  if ((start + count + 1) * 2 > seen.length) {
-    // Out of room at the end: slide to the front, or move to a new array with a little room.
-    const capacity = count + 1 + SLACK
-    if (seen.length >= capacity * 2 && seen.length <= (capacity + SLACK) * 2) {
-      for (let i = 0; i < count * 2; i++) seen[i] = seen[start * 2 + i]!
-    } else {
-      const out = new Array<number>(capacity * 2)
-      for (let i = 0; i < count * 2; i++) out[i] = seen[start * 2 + i]!
-      for (let i = count * 2; i < capacity * 2; i++) out[i] = 0
-      seen = out
-      s.seen = out
+  if (count === pairs) {
+    const grown = Math.min(cap, pairs + SLACK)
+    const next = new Array<number>(grown * 2)
+    for (let i = 0; i < count; i++) {
+      const from = ((start + i) % pairs) * 2
+      next[i * 2] = seen[from]!
+      next[i * 2 + 1] = seen[from + 1]!
     }
+    for (let i = count * 2; i < grown * 2; i++) next[i] = 0
+    seen = next
+    pairs = grown
     start = 0
+    s.seen = next
   }
-  const at = (start + count) * 2
-  seen[at] = t
-  seen[at + 1] = hash
+  let at = start + count
+  if (at >= pairs) at -= pairs
+  seen[at * 2] = t
+  seen[at * 2 + 1] = hash
   s.ss = start
   s.sc = count + 1
 }
@@ -398,13 +405,11 @@ const remember = (s: CustomerState, t: number, hash: number, p: Params): void =>
 const evictHead = (s: CustomerState, k: number, p: Params): void => {
   if (k === 0) return
   const bn = s.bn
-  const bs = s.bs
   const evicted = openEvicted(s)
   for (let i = 0; i < k; i++) {
     const at = i * BUF_STRIDE
-    const st = i * BUF_STRINGS
     const t = bn[at]!
-    stepInOrder(evicted, t, bn[at + 1]!, bn[at + 2]!, bn[at + 3]!, bs[st + 2]!, p)
+    stepInOrder(evicted, t, bn[at + 1]!, bn[at + 2]!, bn[at + 3]!, bn[at + 5]!, p)
     if (t > s.evictedT) s.evictedT = t
     remember(s, t, bn[at + 4]!, p)
   }
@@ -414,29 +419,20 @@ const evictHead = (s: CustomerState, k: number, p: Params): void => {
 /** Copies the current fold into the evicted one, in place when it has room (the usual case). */
 const evictedBecomesCurrent = (s: CustomerState): void => {
   const n = s.n
-  const r = s.r
-  const usedN = usedNumbers(n)
-  const usedR = usedStrings(n)
+  const used = usedNumbers(n)
   const en = s.en
-  if (en !== null && en.length >= usedN) {
-    for (let i = 0; i < usedN; i++) en[i] = n[i]!
-    for (let i = usedN; i < en.length; i++) en[i] = 0
+  if (en !== null && en.length >= used) {
+    for (let i = 0; i < used; i++) en[i] = n[i]!
+    for (let i = used; i < en.length; i++) en[i] = 0
   } else {
     s.en = n.slice()
-  }
-  const er = s.er
-  if (er !== null && er.length >= usedR) {
-    for (let i = 0; i < usedR; i++) er[i] = r[i]!
-    for (let i = usedR; i < er.length; i++) er[i] = ""
-  } else {
-    s.er = r.slice()
   }
 }
 
 /**
  * Drops the first `drop` buffered events and opens a slot at `index` (an
- * index into the result): in place while the arrays have room and not too
- * much of it, otherwise into new arrays of the exact size (V8's push and
+ * index into the result): in place while the arrays have room and at most
+ * `SLACK` events more, otherwise into new arrays sized by us (V8's push and
  * splice would leave up to 50% slack).
  */
 const reshapeBuffer = (s: CustomerState, drop: number, index: number): void => {
@@ -445,14 +441,18 @@ const reshapeBuffer = (s: CustomerState, drop: number, index: number): void => {
   const bn = s.bn
   const bs = s.bs
   const capacity = bn.length / BUF_STRIDE
-  if (capacity < count || capacity > count + SLACK + count) {
-    const outN = new Array<number>(count * BUF_STRIDE)
-    const outS = new Array<string>(count * BUF_STRINGS)
+  if (capacity < count || capacity > count + SLACK) {
+    // Growing leaves room for SLACK more (events come in sessions); shrinking is to the exact size.
+    const size = capacity < count ? count + SLACK : count
+    const outN = new Array<number>(size * BUF_STRIDE)
+    const outS = new Array<string>(size * BUF_STRINGS)
     for (let i = 0; i < keep; i++) {
       const to = i < index ? i : i + 1
       for (let j = 0; j < BUF_STRIDE; j++) outN[to * BUF_STRIDE + j] = bn[(i + drop) * BUF_STRIDE + j]!
       for (let j = 0; j < BUF_STRINGS; j++) outS[to * BUF_STRINGS + j] = bs[(i + drop) * BUF_STRINGS + j]!
     }
+    for (let i = count * BUF_STRIDE; i < size * BUF_STRIDE; i++) outN[i] = 0
+    for (let i = count * BUF_STRINGS; i < size * BUF_STRINGS; i++) outS[i] = ""
     s.bn = outN
     s.bs = outS
     s.bc = count
@@ -480,26 +480,23 @@ const writeBuffered = (s: CustomerState, index: number, t: number, hash: number,
   bn[at + 2] = packed.x
   bn[at + 3] = packed.y
   bn[at + 4] = hash
+  bn[at + 5] = packed.label
   bs[st] = id
   bs[st + 1] = source
-  bs[st + 2] = packed.label
 }
 
 /** Rebuilds the fold from the evicted one and the whole buffer; reports the step of buffer index `watch`. */
 const refold = (s: CustomerState, watch: number, p: Params, out: MutableApplyOutcome, seq: number): void => {
-  const fresh = s.en === null || s.er === null ? initialFold() : { n: s.en.slice(), r: s.er.slice() }
+  const fresh: Fold = s.en === null ? initialFold() : { n: s.en.slice() }
   const bn = s.bn
-  const bs = s.bs
   for (let i = 0; i < s.bc; i++) {
     const at = i * BUF_STRIDE
-    const st = i * BUF_STRINGS
-    stepInOrder(fresh, bn[at]!, bn[at + 1]!, bn[at + 2]!, bn[at + 3]!, bs[st + 2]!, p)
+    stepInOrder(fresh, bn[at]!, bn[at + 1]!, bn[at + 2]!, bn[at + 3]!, bn[at + 5]!, p)
     if (i === watch) {
       report(out, seq, false, true, lastStep.v, lastStep.branch, lastStep.orphan, lastStep.repeatedOpening)
     }
   }
   s.n = fresh.n
-  s.r = fresh.r
 }
 
 /**

@@ -62,3 +62,12 @@ export const hashId = (lanes: SourceLanes, id: string): number => {
 }
 
 export const dedupHash = (source: string, id: string): number => hashId(sourceLanes(source), id)
+
+const dimensionLanes = sourceLanes("\u0000dimension")
+const issueLanes = sourceLanes("\u0000issue")
+
+/** The label of a dimension in a fold: a 53-bit hash of its name. */
+export const dimensionHash = (name: string): number => hashId(dimensionLanes, name)
+
+/** The label of an issue in a fold: a 53-bit hash of its id. */
+export const issueHash = (issueId: string): number => hashId(issueLanes, issueId)

@@ -1,8 +1,6 @@
 import { BUF_STRIDE, BUF_STRINGS, type CustomerState, componentsOf } from "./customerState.ts"
 import {
   copyFold,
-  FIXED,
-  FIXED_REFS,
   initialFold,
   KIND_ISSUE_OPENED,
   KIND_ISSUE_RESOLVED,
@@ -10,10 +8,10 @@ import {
   LAST_T,
   LAST_V,
   lastStep,
-  N_DIMS,
   N_OPEN,
   NO_META,
   OPEN_STRIDE,
+  openBase,
   P_NEG,
   P_NEG_META,
   P_NEG_T,
@@ -43,8 +41,6 @@ export interface Contributor {
   /** Known for events still in the lateness buffer. */
   readonly source: string | undefined
   readonly kind: EventKind
-  /** For issue events. */
-  readonly issueId: string | undefined
   readonly tMs: number
   /** Its impression v (for an open issue: the provisional one). */
   readonly v: number
@@ -82,7 +78,6 @@ interface Draft {
   id: string | undefined
   source: string | undefined
   kind: EventKind
-  issueId: string | undefined
   tMs: number
   v: number
   weight: number
@@ -98,9 +93,10 @@ interface Draft {
  *
  * What is remembered individually (the memory budget rules out every event):
  * the events in the lateness buffer, with their ids (re-folded here to
- * recover their impressions), the open issues (by issue id), and the last
- * impression and the two peak holders (by time, kind and impression; their
- * ids only while they are buffered). Older events are in the sums only:
+ * recover their impressions); the open issues; the last impression and the
+ * two peak holders (by time, kind and impression). Events that left the
+ * buffer are named by time and kind only (the state keeps no ids for them;
+ * the raw interactions table has them). Older events are in the sums only:
  * their share is `rest`.
  */
 export const explain = (s: CustomerState, atMs: number, p: Params, limit = 10): Explanation => {
@@ -111,16 +107,17 @@ export const explain = (s: CustomerState, atMs: number, p: Params, limit = 10): 
   const delta = atMs > components.tRefMs ? atMs - components.tRefMs : 0
   const denominator = components.w * 2 ** (-delta / hNeg) + p.w0
   const drafts: Array<Draft> = []
-  const openingByIssue = new Map<string, Draft>()
+  // Open issues by the hash of their id (the fold keeps no strings).
+  const openingByIssue = new Map<number, Draft>()
 
-  const fold = s.en === null || s.er === null ? initialFold() : copyFold({ n: s.en, r: s.er })
+  const fold = s.en === null ? initialFold() : copyFold({ n: s.en })
   const numbers = s.bn
   const strings = s.bs
   for (let i = 0; i < s.bc; i++) {
     const at = i * BUF_STRIDE
     const st = i * BUF_STRINGS
     const meta = numbers[at + 1]!
-    const label = strings[st + 2]!
+    const label = numbers[at + 5]!
     stepInOrder(fold, numbers[at]!, meta, numbers[at + 2]!, numbers[at + 3]!, label, p)
     const kind = meta & 7
     if (kind === KIND_ISSUE_RESOLVED && !lastStep.orphan) {
@@ -132,7 +129,6 @@ export const explain = (s: CustomerState, atMs: number, p: Params, limit = 10): 
       id: strings[st]!,
       source: strings[st + 1]!,
       kind: kinds[kind]!,
-      issueId: kind === KIND_ISSUE_OPENED || kind === KIND_ISSUE_RESOLVED ? label : undefined,
       tMs: numbers[at]!,
       v: lastStep.v,
       weight: lastStep.w,
@@ -154,7 +150,6 @@ export const explain = (s: CustomerState, atMs: number, p: Params, limit = 10): 
       id: undefined,
       source: undefined,
       kind,
-      issueId: undefined,
       tMs,
       v,
       weight: weightOf(meta, p),
@@ -167,26 +162,24 @@ export const explain = (s: CustomerState, atMs: number, p: Params, limit = 10): 
   }
 
   const n = s.n
-  const r = s.r
   // Open issues whose opening left the buffer.
-  const dims = n[N_DIMS]!
+  const base = openBase(n)
   for (let i = 0; i < n[N_OPEN]!; i++) {
-    const at = FIXED + dims + i * OPEN_STRIDE
-    const issueId = r[FIXED_REFS + dims + i]!
-    if (openingByIssue.has(issueId)) continue
+    const at = base + i * OPEN_STRIDE
+    const label = n[at]!
+    if (openingByIssue.has(label)) continue
     const draft: Draft = {
       id: undefined,
       source: undefined,
       kind: "issueOpened",
-      issueId,
-      tMs: n[at]!,
-      v: n[at + 3]!,
+      tMs: n[at + 1]!,
+      v: n[at + 4]!,
       weight: p.weightIssue,
       inSums: true,
       viaEnd: 0,
       viaPeak: 0
     }
-    openingByIssue.set(issueId, draft)
+    openingByIssue.set(label, draft)
     drafts.push(draft)
   }
 
@@ -228,7 +221,6 @@ export const explain = (s: CustomerState, atMs: number, p: Params, limit = 10): 
       id: d.id,
       source: d.source,
       kind: d.kind,
-      issueId: d.issueId,
       tMs: d.tMs,
       v: d.v,
       weight: d.weight,

@@ -16,18 +16,18 @@ import { DAY_MS } from "./params.ts"
 
 /**
  * One fold of the model: the state after a sequence of events taken in
- * canonical order. It lives in two exact-size arrays, because a customer
- * state has two of them (the fold of everything, and the fold of what left
- * the lateness buffer) and a million customers must fit in memory: numbers in
- * a double array (unboxed), strings in a string array.
- *
- * numbers: the fixed slots below, then E_dim per dimension (`N_DIMS` of
- * them), then `OPEN_STRIDE` numbers per open issue (`N_OPEN` of them).
- * strings: the dimension names, then the open issues' ids, in the same order.
+ * canonical order. It lives in one double array (unboxed numbers),
+ * because a customer state holds two folds (everything, and what left the
+ * lateness buffer) and a million customers must fit in memory: the fixed
+ * slots below, then `DIM_STRIDE` numbers per dimension (`N_DIMS` of them),
+ * then `OPEN_STRIDE` numbers per open issue (`N_OPEN` of them). Dimensions
+ * and issues are identified by a 53-bit hash of their name (`dimensionHash`,
+ * `issueHash` in dedupHash.ts): two
+ * names of one customer collide with odds of 2^−53 per pair, and no string
+ * has to be kept per dimension or issue.
  */
 export interface Fold {
   n: Array<number>
-  r: Array<string>
 }
 
 /** Anchor of every decayed sum: the latest event time folded, epoch ms. */
@@ -56,11 +56,14 @@ export const N_DIMS = 16
 export const N_OPEN = 17
 export const FIXED = 18
 
-/** Per open issue: opening time, severity, decayed count of earlier failures at the opening, provisional impression. */
-export const OPEN_STRIDE = 4
+/** Per dimension: its name's hash, the stored (undrifted) E_dim. */
+export const DIM_STRIDE = 2
 
-/** No fixed strings: the ids of the last impression and the peak holders are not kept (see explain.ts). */
-export const FIXED_REFS = 0
+/**
+ * Per open issue: its id's hash, opening time, severity, decayed count of
+ * earlier failures at the opening, provisional impression.
+ */
+export const OPEN_STRIDE = 5
 
 /** Event kinds as stored in a buffer's meta number: kind | flag << 3 | scale << 4. */
 export const KIND_TOUCHPOINT = 0
@@ -75,9 +78,8 @@ export const metaFlag = (meta: number): boolean => (meta & 8) !== 0
 export const metaScale = (meta: number): number => (meta >> 4) & 3
 
 export const initialFold = (): Fold => {
-  // A literal of numeric constants with a non-integer among them: V8 then stores the
-  // elements unboxed (a NaN or a named constant in the literal would make every slot a
-  // boxed heap number, re-allocated on each write).
+  // A literal of number constants, one of them not an integer: V8 makes it a double array
+  // (unboxed), which the writes below keep.
   const n = [0.5, 0, 0, 0, 0, 0, 0.5, 0.5, 0.5, 0.5, 0, 0, 0.5, 0, 0, 0, 0, 0]
   n[T_REF] = 0
   n[P_POS_T] = Number.NaN
@@ -85,40 +87,29 @@ export const initialFold = (): Fold => {
   n[P_POS_META] = NO_META
   n[P_NEG_META] = NO_META
   n[LAST_META] = NO_META
-  return { n, r: [] }
+  return { n }
 }
 
-/** Numbers in use: the fixed slots, E per dimension, the open issues (the array may be longer). */
-export const usedNumbers = (n: ReadonlyArray<number>): number => FIXED + n[N_DIMS]! + n[N_OPEN]! * OPEN_STRIDE
-/** Strings in use (the array may be longer). */
-export const usedStrings = (n: ReadonlyArray<number>): number => FIXED_REFS + n[N_DIMS]! + n[N_OPEN]!
+/** Numbers in use: the fixed slots, the dimensions, the open issues (the array may be longer). */
+export const usedNumbers = (n: ReadonlyArray<number>): number =>
+  FIXED + n[N_DIMS]! * DIM_STRIDE + n[N_OPEN]! * OPEN_STRIDE
+
+/** The first open issue's slot. */
+export const openBase = (n: ReadonlyArray<number>): number => FIXED + n[N_DIMS]! * DIM_STRIDE
 
 /** An exact-size copy. */
-export const copyFold = (fold: Fold): Fold => ({
-  n: fold.n.slice(0, usedNumbers(fold.n)),
-  r: fold.r.slice(0, usedStrings(fold.n))
-})
+export const copyFold = (fold: Fold): Fold => ({ n: fold.n.slice(0, usedNumbers(fold.n)) })
 
 /**
  * A new array of `size` slots holding `source`'s first `used` entries with
  * `count` slots opened at `index` (V8's push and splice would leave up to
- * 50% slack); slots past the used ones are 0. One function per element type:
- * V8 remembers the element kind an allocation site produced, and a site that
- * once made a string array would hand out boxed number arrays ever after.
+ * 50% slack); slots past the used ones are 0.
  */
-const widenNumbers = (source: Array<number>, used: number, index: number, count: number, size: number) => {
+const widen = (source: Array<number>, used: number, index: number, count: number, size: number) => {
   const out = new Array<number>(size)
   for (let i = 0; i < index; i++) out[i] = source[i]!
   for (let i = index; i < used; i++) out[i + count] = source[i]!
   for (let i = used + count; i < size; i++) out[i] = 0
-  return out
-}
-
-const widenStrings = (source: Array<string>, used: number, index: number, count: number, size: number) => {
-  const out = new Array<string>(size)
-  for (let i = 0; i < index; i++) out[i] = source[i]!
-  for (let i = index; i < used; i++) out[i + count] = source[i]!
-  for (let i = used + count; i < size; i++) out[i] = ""
   return out
 }
 
@@ -199,7 +190,7 @@ const advance = (n: Array<number>, t: number, p: Params): void => {
 
 /**
  * Adds one closed impression made at `t` to the sums and peaks (decayed to
- * the anchor when older than it). Open provisionals go through `addOpen`.
+ * the anchor when older than it). An open provisional is added by the opening itself.
  */
 const addClosed = (fold: Fold, t: number, v: number, w: number, meta: number, p: Params): void => {
   const n = fold.n
@@ -232,86 +223,75 @@ const setLast = (fold: Fold, t: number, v: number, meta: number): void => {
   fold.n[LAST_META] = meta
 }
 
-const findDimension = (fold: Fold, name: string): number => {
-  const count = fold.n[N_DIMS]!
-  const r = fold.r
-  for (let i = 0; i < count; i++) if (r[FIXED_REFS + i] === name) return i
+const findDimension = (n: ReadonlyArray<number>, label: number): number => {
+  const count = n[N_DIMS]!
+  for (let i = 0; i < count; i++) if (n[FIXED + i * DIM_STRIDE] === label) return i
   return -1
 }
 
-/** The stored (undrifted) E_dim, or E0 for a dimension never seen. */
-export const storedExpectation = (fold: Fold, name: string, p: Params): number => {
-  const index = findDimension(fold, name)
-  return index < 0 ? p.e0 : fold.n[FIXED + index]!
+/** The stored (undrifted) E_dim of a dimension (by its label hash), or E0 for one never seen. */
+export const storedExpectation = (fold: Fold, label: number, p: Params): number => {
+  const index = findDimension(fold.n, label)
+  return index < 0 ? p.e0 : fold.n[FIXED + index * DIM_STRIDE + 1]!
 }
 
 /** A dimension seen for the first time: a new slot before the open issues (exact size). */
-const addDimension = (fold: Fold, name: string, value: number): void => {
-  const count = fold.n[N_DIMS]!
-  const usedN = usedNumbers(fold.n)
-  const usedR = usedStrings(fold.n)
-  const n = widenNumbers(fold.n, usedN, FIXED + count, 1, usedN + 1)
-  const r = widenStrings(fold.r, usedR, FIXED_REFS + count, 1, usedR + 1)
-  n[FIXED + count] = value
-  r[FIXED_REFS + count] = name
-  n[N_DIMS] = count + 1
-  fold.n = n
-  fold.r = r
+const addDimension = (fold: Fold, label: number, value: number): void => {
+  const n = fold.n
+  const at = FIXED + n[N_DIMS]! * DIM_STRIDE
+  const used = usedNumbers(n)
+  const out = widen(n, used, at, DIM_STRIDE, used + DIM_STRIDE)
+  out[at] = label
+  out[at + 1] = value
+  out[N_DIMS] = n[N_DIMS]! + 1
+  fold.n = out
 }
 
-export const findOpenIssue = (fold: Fold, issueId: string): number => {
-  const dims = fold.n[N_DIMS]!
-  const count = fold.n[N_OPEN]!
-  const r = fold.r
-  for (let i = 0; i < count; i++) if (r[FIXED_REFS + dims + i] === issueId) return i
+export const findOpenIssue = (n: ReadonlyArray<number>, label: number): number => {
+  const base = openBase(n)
+  const count = n[N_OPEN]!
+  for (let i = 0; i < count; i++) if (n[base + i * OPEN_STRIDE] === label) return i
   return -1
 }
 
 /**
- * Open issues are the last section of both arrays, so an opening appends. A
- * closed issue's slot stays as spare room for the next one (issues come and
- * go; re-allocating the fold for each would be most of an issue event's cost).
+ * Open issues are the last section, so an opening appends. A closed issue's
+ * slot stays as spare room for the next one (issues come and go; a new
+ * array per opening and closing would be most of an issue event's cost).
  */
 const openIssue = (
   fold: Fold,
-  issueId: string,
+  label: number,
   t: number,
   severity: number,
   earlierFailures: number,
   provisional: number
 ): void => {
-  const usedN = usedNumbers(fold.n)
-  const usedR = usedStrings(fold.n)
-  if (fold.n.length < usedN + OPEN_STRIDE || fold.r.length < usedR + 1) {
-    fold.n = widenNumbers(fold.n, usedN, usedN, OPEN_STRIDE, usedN + OPEN_STRIDE)
-    fold.r = widenStrings(fold.r, usedR, usedR, 1, usedR + 1)
-  }
+  const used = usedNumbers(fold.n)
+  if (fold.n.length < used + OPEN_STRIDE) fold.n = widen(fold.n, used, used, OPEN_STRIDE, used + OPEN_STRIDE)
   const n = fold.n
-  n[usedN] = t
-  n[usedN + 1] = severity
-  n[usedN + 2] = earlierFailures
-  n[usedN + 3] = provisional
-  fold.r[usedR] = issueId
+  n[used] = label
+  n[used + 1] = t
+  n[used + 2] = severity
+  n[used + 3] = earlierFailures
+  n[used + 4] = provisional
   n[N_OPEN] = n[N_OPEN]! + 1
 }
 
 const closeIssue = (fold: Fold, index: number): void => {
   const n = fold.n
-  const r = fold.r
-  const usedN = usedNumbers(n)
-  const usedR = usedStrings(n)
-  const at = FIXED + n[N_DIMS]! + index * OPEN_STRIDE
-  for (let i = at + OPEN_STRIDE; i < usedN; i++) n[i - OPEN_STRIDE] = n[i]!
-  for (let i = usedN - OPEN_STRIDE; i < usedN; i++) n[i] = 0
-  for (let i = FIXED_REFS + n[N_DIMS]! + index + 1; i < usedR; i++) r[i - 1] = r[i]!
-  r[usedR - 1] = ""
+  const used = usedNumbers(n)
+  const at = openBase(n) + index * OPEN_STRIDE
+  for (let i = at + OPEN_STRIDE; i < used; i++) n[i - OPEN_STRIDE] = n[i]!
+  for (let i = used - OPEN_STRIDE; i < used; i++) n[i] = 0
   n[N_OPEN] = n[N_OPEN]! - 1
 }
 
 /**
  * Folds one event taken in canonical order (its key is greater than every
- * key folded before): every part of the state moves. `x`, `y`, `label` are
- * the packed payload (see `customerState.ts`). Reports through `lastStep`.
+ * key folded before): every part of the state moves. `x`, `y` and `label`
+ * (the hash of a dimension or issue id) are the packed payload (see
+ * `customerState.ts`). Reports through `lastStep`.
  */
 export const stepInOrder = (
   fold: Fold,
@@ -319,7 +299,7 @@ export const stepInOrder = (
   meta: number,
   x: number,
   y: number,
-  label: string,
+  label: number,
   p: Params
 ): void => {
   resetStep()
@@ -334,8 +314,8 @@ export const stepInOrder = (
     v = surveyImpression((meta >> 4) & 3, x)
     w = p.weightSurvey
   } else if (kind === KIND_EXPECTATION) {
-    const index = findDimension(fold, label)
-    const stored = index < 0 ? p.e0 : fold.n[FIXED + index]!
+    const index = findDimension(fold.n, label)
+    const stored = index < 0 ? p.e0 : fold.n[FIXED + index * DIM_STRIDE + 1]!
     let reference = x
     if ((meta & 8) === 0) {
       const drifted = expectationAt(stored, t, p)
@@ -345,9 +325,9 @@ export const stepInOrder = (
     w = p.weightExpectation
     const adapted = adaptExpectation(stored, y, p)
     if (index < 0) addDimension(fold, label, adapted)
-    else fold.n[FIXED + index] = adapted
+    else fold.n[FIXED + index * DIM_STRIDE + 1] = adapted
   } else if (kind === KIND_ISSUE_OPENED) {
-    if (findOpenIssue(fold, label) >= 0) {
+    if (findOpenIssue(fold.n, label) >= 0) {
       lastStep.repeatedOpening = true
       return
     }
@@ -369,18 +349,18 @@ export const stepInOrder = (
     lastStep.w = w
     return
   } else {
-    const index = findOpenIssue(fold, label)
+    const index = findOpenIssue(fold.n, label)
     if (index < 0) {
       fold.n[ORPHANS] = fold.n[ORPHANS]! + 1
       lastStep.orphan = true
       return
     }
     const n = fold.n
-    const at = FIXED + n[N_DIMS]! + index * OPEN_STRIDE
-    const opened = n[at]!
-    const severity = n[at + 1]!
-    const earlier = n[at + 2]!
-    const provisional = n[at + 3]!
+    const at = openBase(n) + index * OPEN_STRIDE
+    const opened = n[at + 1]!
+    const severity = n[at + 2]!
+    const earlier = n[at + 3]!
+    const provisional = n[at + 4]!
     const factor = decayNeg(n[T_REF]! - opened, p)
     // Take the provisional out; the subtraction can leave a residue of the
     // order of 1e-17 of the opposite sign, which must not flip a sum's sign.
@@ -415,7 +395,7 @@ export const lateImpression = (
   meta: number,
   x: number,
   y: number,
-  label: string,
+  label: number,
   p: Params
 ): number => {
   const kind = meta & 7
@@ -448,10 +428,10 @@ export const negativePeak = (fold: Fold, p: Params): number => {
   const n = fold.n
   let peak = n[P_NEG]!
   const count = n[N_OPEN]!
-  const base = FIXED + n[N_DIMS]!
+  const base = openBase(n)
   for (let i = 0; i < count; i++) {
     const at = base + i * OPEN_STRIDE
-    const open = n[at + 3]! * decayNeg(n[T_REF]! - n[at]!, p)
+    const open = n[at + 4]! * decayNeg(n[T_REF]! - n[at + 1]!, p)
     if (open < peak) peak = open
   }
   return peak

@@ -13,7 +13,7 @@ export {
 } from "./customerState.ts"
 export { dedupHash } from "./dedupHash.ts"
 export { type Contributor, type ExplainedTerm, type Explanation, explain } from "./explain.ts"
-export { fromInteraction } from "./fromInteraction.ts"
+export { fromInteraction, uniformEvent } from "./fromInteraction.ts"
 export type { RecoveryBranch } from "./impressions.ts"
 export {
   compareCanonical,

@@ -186,7 +186,9 @@ export const parseParams = (input: unknown): ParamsResult => {
     out[name] = value
   }
   if (errors.length > 0) return { ok: false, errors }
-  return { ok: true, params: Object.freeze(out as unknown as Params) }
+  // Spread over the defaults: the same property order and a fast (non-dictionary) object, which the
+  // fold reads millions of times a second.
+  return { ok: true, params: Object.freeze({ ...defaultParams, ...(out as unknown as Params) }) }
 }
 
 /** The canonical serialization the version id is derived from: every field, sorted by name. */

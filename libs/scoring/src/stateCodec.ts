@@ -1,15 +1,5 @@
-import { BUF_STRIDE, BUF_STRINGS, CustomerState } from "./customerState.ts"
-import {
-  FIXED,
-  FIXED_REFS,
-  type Fold,
-  KIND_EXPECTATION,
-  N_DIMS,
-  N_OPEN,
-  OPEN_STRIDE,
-  usedNumbers,
-  usedStrings
-} from "./fold.ts"
+import { BUF_STRIDE, BUF_STRINGS, CustomerState, rememberedPairs } from "./customerState.ts"
+import { DIM_STRIDE, FIXED, type Fold, N_DIMS, N_OPEN, OPEN_STRIDE, usedNumbers } from "./fold.ts"
 
 /**
  * The binary form of a customer state: the value of its changelog record.
@@ -23,7 +13,7 @@ import {
  *   fold now · [fold evicted]
  *   varuint buffer numbers length · numbers · varuint buffer strings length · strings
  *   varuint seen length · numbers
- * fold: varuint numbers length · numbers · varuint strings length · strings
+ * fold: varuint numbers length · numbers (the used part)
  * number: a tag byte, 0 → +0, 1 → a safe integer but −0 (zigzag varuint), 2 → float64 LE (NaN, −0 and
  * every other double keep their bits).
  */
@@ -107,18 +97,15 @@ const writeStrings = (values: ReadonlyArray<string>) => {
 
 /** The used part only: a fold may keep spare room for an open issue. */
 const writeFold = (fold: Fold) => {
-  const usedN = usedNumbers(fold.n)
-  const usedR = usedStrings(fold.n)
-  writeVarUint(usedN)
-  for (let i = 0; i < usedN; i++) writeNumber(fold.n[i]!)
-  writeVarUint(usedR)
-  for (let i = 0; i < usedR; i++) writeString(fold.r[i]!)
+  const used = usedNumbers(fold.n)
+  writeVarUint(used)
+  for (let i = 0; i < used; i++) writeNumber(fold.n[i]!)
 }
 
 export const serializeState = (s: CustomerState): Uint8Array => {
   pos = 0
   writeByte(STATE_CODEC_VERSION)
-  writeByte(s.en === null || s.er === null ? 0 : 1)
+  writeByte(s.en === null ? 0 : 1)
   writeVarUint(s.seq)
   writeVarUint(s.events)
   writeVarUint(s.late)
@@ -126,10 +113,10 @@ export const serializeState = (s: CustomerState): Uint8Array => {
   writeVarUint(s.reordered)
   writeNumber(s.evictedT)
   writeFold(s)
-  if (s.en !== null && s.er !== null) writeFold({ n: s.en, r: s.er })
+  if (s.en !== null) writeFold({ n: s.en })
   writeNumbers(s.bn.slice(0, s.bc * BUF_STRIDE))
   writeStrings(s.bs.slice(0, s.bc * BUF_STRINGS))
-  writeNumbers(s.seen.slice(s.ss * 2, (s.ss + s.sc) * 2))
+  writeNumbers(rememberedPairs(s))
   return bytes.slice(0, pos)
 }
 
@@ -225,16 +212,11 @@ const readFold = (): Fold => {
     !Number.isInteger(open) ||
     dims < 0 ||
     open < 0 ||
-    n.length !== FIXED + dims + open * OPEN_STRIDE
+    n.length !== FIXED + dims * DIM_STRIDE + open * OPEN_STRIDE
   ) {
     fail("fold numbers do not match their counts")
   }
-  const length = readVarUint()
-  if (length !== FIXED_REFS + dims! + open!) fail("fold strings do not match their counts")
-  const r = new Array<string>(length)
-  // The fixed refs and the issue ids are ids; dimension names repeat across customers.
-  for (let i = 0; i < length; i++) r[i] = readString(i >= FIXED_REFS && i < FIXED_REFS + dims!)
-  return { n, r }
+  return { n }
 }
 
 /** Restores a state written by `serializeState`; throws `StateCodecError` on anything else. */
@@ -259,21 +241,15 @@ export const deserializeState = (data: Uint8Array): CustomerState => {
   const stringCount = readVarUint()
   if (stringCount !== count * BUF_STRINGS) fail("buffer strings do not match its events")
   const bufStrings = new Array<string>(stringCount)
-  for (let i = 0; i < stringCount; i++) {
-    // id, source (shared), label: a dimension name is shared, an issue id is not worth it
-    const slot = i % BUF_STRINGS
-    const kind = bufNumbers[Math.floor(i / BUF_STRINGS) * BUF_STRIDE + 1]! & 7
-    bufStrings[i] = readString(slot === 1 || (slot === 2 && kind === KIND_EXPECTATION))
-  }
+  // id, then source (shared across customers)
+  for (let i = 0; i < stringCount; i++) bufStrings[i] = readString(i % BUF_STRINGS === 1)
   const seen = readNumbers()
   if (seen.length % 2 !== 0) fail("dedup memory is not whole pairs")
   if (at !== input.length) fail(`${input.length - at} trailing bytes`)
   input = new Uint8Array(0)
   return new CustomerState(
     now.n,
-    now.r,
     evicted === null ? null : evicted.n,
-    evicted === null ? null : evicted.r,
     bufNumbers,
     bufStrings,
     count,

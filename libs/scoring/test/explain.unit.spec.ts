@@ -47,7 +47,7 @@ describe("explain", () => {
     const [angry, parcel, nice] = e.contributors
     expect(angry).toMatchObject({ kind: "survey", v: -1, weight: 3 })
     expect(angry!.viaPeak).toBeLessThan(0) // the worst moment
-    expect(parcel).toMatchObject({ kind: "issueOpened", issueId: "late-parcel" })
+    expect(parcel).toMatchObject({ kind: "issueOpened", tMs: T0 + 3 * HOUR })
     expect(parcel!.viaEnd).toBeLessThan(0) // the last impression
     expect(nice!.viaPeak).toBeGreaterThan(0) // the best moment
     expect(Math.abs(e.rest)).toBeLessThan(1e-12)

@@ -1,6 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { F, F_T, FIXED, LAST_META, LAST_T, LAST_V, N_DIMS, N_OPEN, OPEN_STRIDE } from "../src/fold.ts"
+import { F, F_T, FIXED, LAST_META, LAST_T, LAST_V, N_OPEN, OPEN_STRIDE, openBase } from "../src/fold.ts"
 import {
   apply,
   componentsOf,
@@ -407,13 +407,13 @@ describe("invariant 12: a late event beyond the horizon never silently changes E
           const tRef = componentsOf(state, p).tRefMs
           const orderDependent = () => {
             const n = state.n
-            const dims = n[N_DIMS]!
+            const open = openBase(n)
             return {
-              expectations: Object.fromEntries(state.r.slice(0, dims).map((name, i) => [name, n[FIXED + i]])),
+              // (dimension hash, E_dim) pairs, then (issue hash, opening, severity, earlier failures, provisional)
+              expectations: n.slice(FIXED, open),
               last: [n[LAST_T], n[LAST_V], n[LAST_META]],
               failures: [n[F], n[F_T]],
-              open: n.slice(FIXED + dims, FIXED + dims + n[N_OPEN]! * OPEN_STRIDE),
-              openIds: state.r.slice(dims, dims + n[N_OPEN]!)
+              open: n.slice(open, open + n[N_OPEN]! * OPEN_STRIDE)
             }
           }
           const before = orderDependent()
