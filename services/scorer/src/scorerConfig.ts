@@ -62,11 +62,11 @@ export const scorerGroupIdConfig = Config.all({
 export const scorerConfig = Config.all({
   topics: topicNamesConfig,
   groupId: scorerGroupIdConfig,
-  maxBatchRecords: int("XPSCORE_SCORER_MAX_BATCH_RECORDS", 1, 100_000, 5_000),
+  maxBatchRecords: int("XPSCORE_SCORER_MAX_BATCH_RECORDS", 1, 100_000, 10_000),
   partitionsConcurrently: int("XPSCORE_SCORER_PARTITIONS_CONCURRENTLY", 1, 1_024, 6),
   fetchMinBytes: int("XPSCORE_SCORER_FETCH_MIN_BYTES", 1, 100_000_000, 1),
   fetchMaxWaitMs: int("XPSCORE_SCORER_FETCH_MAX_WAIT_MS", 10, 60_000, 500),
-  fetchMaxBytesPerPartition: int("XPSCORE_SCORER_FETCH_MAX_BYTES_PER_PARTITION", 1_024, 100_000_000, 2_097_152),
+  fetchMaxBytesPerPartition: int("XPSCORE_SCORER_FETCH_MAX_BYTES_PER_PARTITION", 1_024, 100_000_000, 4_194_304),
   sessionTimeoutMs: int("XPSCORE_SCORER_SESSION_TIMEOUT_MS", 6_000, 1_800_000, 30_000),
   heartbeatIntervalMs: int("XPSCORE_SCORER_HEARTBEAT_INTERVAL_MS", 100, 600_000, 3_000),
   rebalanceTimeoutMs: int("XPSCORE_SCORER_REBALANCE_TIMEOUT_MS", 1_000, 1_800_000, 60_000),
