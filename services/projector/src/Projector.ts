@@ -1,40 +1,11 @@
 import { ClickHouse, migrate } from "@xpscore/clickhouse"
 import { ensureTopics, kafkaClient, startBatchConsumer, topicLayoutConfig, topicSpecs } from "@xpscore/kafka"
-import { Cause, Config, Effect, Layer, Metric, type Scope } from "effect"
-import { healthServerLayer, makeProjectorHealth, type ProjectorHealth } from "./healthServer.ts"
+import { retryUntilSuccess } from "@xpscore/service"
+import { Config, Effect, Layer, Metric, type Scope } from "effect"
 import { ProjectionWriter } from "./ProjectionWriter.ts"
-import { type ProjectorConfig, projectorConfig } from "./projectorConfig.ts"
+import { projectorConfig } from "./projectorConfig.ts"
+import { makeProjectorHealth, projectorHealthEndpoints } from "./projectorHealth.ts"
 import { initializeProjectorMetrics, projectorMetrics } from "./projectorMetrics.ts"
-
-const firstLine = (cause: Cause.Cause<unknown>) => Cause.pretty(cause).split("\n")[0] ?? "unknown error"
-
-/**
- * Runs `step` until it succeeds, waiting longer after each failure (up to
- * retryMaxMs): a ClickHouse or Kafka that is not up yet is waited for, not
- * crashed on, so an orchestrator never sees a crash loop.
- */
-const untilItWorks = <A, E, R>(
-  what: string,
-  step: Effect.Effect<A, E, R>,
-  config: ProjectorConfig,
-  health: ProjectorHealth
-): Effect.Effect<A, never, R> =>
-  Effect.gen(function* () {
-    for (let attempt = 1; ; attempt++) {
-      health.lastStartupAttemptAtMs = Date.now()
-      const exit = yield* Effect.exit(step)
-      if (exit._tag === "Success") {
-        health.startupError = undefined
-        return exit.value
-      }
-      const retryInMs = Math.min(config.retryMaxMs, config.retryBaseMs * 2 ** Math.min(attempt - 1, 30))
-      health.startupError = `${what}: ${firstLine(exit.cause)}`
-      yield* Effect.logWarning(`${what} failed; retrying`).pipe(
-        Effect.annotateLogs({ attempt, retryInMs, error: firstLine(exit.cause) })
-      )
-      yield* Effect.sleep(retryInMs)
-    }
-  })
 
 /**
  * The projector: migrates the ClickHouse schema (waiting for ClickHouse if
@@ -50,10 +21,12 @@ export const runProjector: Effect.Effect<never, unknown, ClickHouse | Scope.Scop
   const httpHost = yield* Config.String("XPSCORE_PROJECTOR_HTTP_HOST").pipe(Config.withDefault("0.0.0.0"))
   const health = makeProjectorHealth()
   yield* initializeProjectorMetrics(config.topics)
-  yield* Layer.build(healthServerLayer(health, { host: httpHost, port: config.httpPort, stallMs: config.stallMs }))
+  yield* Layer.build(
+    projectorHealthEndpoints(health, { host: httpHost, port: config.httpPort, stallMs: config.stallMs })
+  )
 
   const clickhouse = yield* ClickHouse
-  const plan = yield* untilItWorks("migrating the ClickHouse schema", migrate, config, health)
+  const plan = yield* retryUntilSuccess("migrating the ClickHouse schema", migrate, config, health)
   yield* Effect.logInfo("ClickHouse schema ready").pipe(
     Effect.annotateLogs({
       database: clickhouse.target.database,
@@ -65,11 +38,16 @@ export const runProjector: Effect.Effect<never, unknown, ClickHouse | Scope.Scop
 
   const kafka = yield* kafkaClient("xpscore-projector")
   const layout = yield* topicLayoutConfig
-  yield* untilItWorks("making sure the Kafka topics exist", ensureTopics(kafka, topicSpecs(layout)), config, health)
+  yield* retryUntilSuccess(
+    "making sure the Kafka topics exist",
+    ensureTopics(kafka, topicSpecs(layout)),
+    config,
+    health
+  )
 
   const writer = yield* ProjectionWriter
   const topics = [config.topics.scores, config.topics.interactions]
-  const consumer = yield* untilItWorks(
+  const consumer = yield* retryUntilSuccess(
     "joining the consumer group",
     startBatchConsumer({
       kafka,

@@ -1,42 +1,13 @@
 import { EventDecoder } from "@xpscore/events"
 import { ensureTopics, kafkaClient, startTransactionalProcessor, topicLayoutConfig, topicSpecs } from "@xpscore/kafka"
 import { modelVersionId } from "@xpscore/scoring"
-import { Cause, Effect, Layer, type Scope } from "effect"
-import { healthServerLayer, makeScorerHealth, type ScorerHealth } from "./healthServer.ts"
+import { retryUntilSuccess } from "@xpscore/service"
+import { Effect, Layer, type Scope } from "effect"
 import { InvalidRatioGuard } from "./invalidRatioGuard.ts"
 import { partitionScorer } from "./partitionScorer.ts"
-import { loadModelParams, modelParamsConfig, type ScorerConfig, scorerConfig } from "./scorerConfig.ts"
+import { loadModelParams, modelParamsConfig, scorerConfig } from "./scorerConfig.ts"
+import { makeScorerHealth, scorerHealthEndpoints } from "./scorerHealth.ts"
 import { initializeScorerMetrics, recordBatchFailed, recordCommitted, recordRestored } from "./scorerMetrics.ts"
-
-const firstLine = (cause: Cause.Cause<unknown>) => Cause.pretty(cause).split("\n")[0] ?? "unknown error"
-
-/**
- * Runs `step` until it succeeds, waiting longer after each failure: a Kafka
- * that is not up yet is waited for, not crashed on, so an orchestrator never
- * sees a crash loop (and /healthz shows the attempts).
- */
-const untilItWorks = <A, E, R>(
-  what: string,
-  step: Effect.Effect<A, E, R>,
-  config: ScorerConfig,
-  health: ScorerHealth
-): Effect.Effect<A, never, R> =>
-  Effect.gen(function* () {
-    for (let attempt = 1; ; attempt++) {
-      health.lastStartupAttemptAtMs = Date.now()
-      const exit = yield* Effect.exit(step)
-      if (exit._tag === "Success") {
-        health.startupError = undefined
-        return exit.value
-      }
-      const retryInMs = Math.min(config.retryMaxMs, config.retryBaseMs * 2 ** Math.min(attempt - 1, 30))
-      health.startupError = `${what}: ${firstLine(exit.cause)}`
-      yield* Effect.logWarning(`${what} failed; retrying`).pipe(
-        Effect.annotateLogs({ attempt, retryInMs, error: firstLine(exit.cause) })
-      )
-      yield* Effect.sleep(retryInMs)
-    }
-  })
 
 /**
  * The scorer: makes sure the topics exist (co-partitioned changelog
@@ -56,16 +27,21 @@ export const runScorer = Effect.gen(function* () {
   const health = makeScorerHealth()
   yield* initializeScorerMetrics
   yield* Layer.build(
-    healthServerLayer(health, { host: config.httpHost, port: config.httpPort, stallMs: config.stallMs })
+    scorerHealthEndpoints(health, { host: config.httpHost, port: config.httpPort, stallMs: config.stallMs })
   )
 
   const kafka = yield* kafkaClient("xpscore-scorer")
   const layout = yield* topicLayoutConfig
-  yield* untilItWorks("making sure the Kafka topics exist", ensureTopics(kafka, topicSpecs(layout)), config, health)
+  yield* retryUntilSuccess(
+    "making sure the Kafka topics exist",
+    ensureTopics(kafka, topicSpecs(layout)),
+    config,
+    health
+  )
 
   const guard = new InvalidRatioGuard(config.maxInvalidRatio, config.invalidWindow)
   const setup = { decoder, params, topics: config.topics, groupId: config.groupId, guard, nowMs: Date.now }
-  const processor = yield* untilItWorks(
+  const processor = yield* retryUntilSuccess(
     "joining the consumer group",
     startTransactionalProcessor({
       kafka,

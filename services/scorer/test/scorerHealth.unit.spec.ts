@@ -1,6 +1,6 @@
 import type { PartitionStatus, ProcessorStatus } from "@xpscore/kafka"
 import { describe, expect, it } from "vitest"
-import { liveness, makeScorerHealth, readiness } from "../src/healthServer.ts"
+import { liveness, makeScorerHealth, readiness } from "../src/scorerHealth.ts"
 
 const partition = (n: number, phase: PartitionStatus["phase"]): PartitionStatus => ({
   partition: n,

@@ -1,7 +1,7 @@
 import type { BatchConsumerStatus } from "@xpscore/kafka"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { liveness, makeProjectorHealth, readiness } from "../src/healthServer.ts"
+import { liveness, makeProjectorHealth, readiness } from "../src/projectorHealth.ts"
 
 const status = (overrides: Partial<BatchConsumerStatus>): BatchConsumerStatus => ({
   joined: true,

@@ -1,17 +1,11 @@
-import { createServer } from "node:http"
-import { NodeHttpServer } from "@effect/platform-node"
 import type { BatchConsumerStatus } from "@xpscore/kafka"
-import { Effect, Layer, Metric } from "effect"
-import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
-import { PrometheusMetrics } from "effect/observability"
+import { healthEndpointsLayer, type StartupProgress, type Verdict } from "@xpscore/service"
+import { Effect, Metric } from "effect"
 import { projectorMetrics } from "./projectorMetrics.ts"
 
 /** Where the projector is in its life, for /healthz and /readyz. */
-export interface ProjectorHealth {
+export interface ProjectorHealth extends StartupProgress {
   phase: "starting" | "consuming" | "stopping"
-  /** the start-up loop's last attempt (waiting for ClickHouse or Kafka), epoch ms */
-  lastStartupAttemptAtMs: number
-  startupError: string | undefined
   consumerStatus: Effect.Effect<BatchConsumerStatus> | undefined
 }
 
@@ -21,13 +15,6 @@ export const makeProjectorHealth = (): ProjectorHealth => ({
   startupError: undefined,
   consumerStatus: undefined
 })
-
-interface Verdict {
-  readonly ok: boolean
-  readonly body: Record<string, unknown>
-}
-
-const respond = (verdict: Verdict) => HttpServerResponse.jsonUnsafe(verdict.body, { status: verdict.ok ? 200 : 503 })
 
 /**
  * Liveness: the loop makes progress. While starting, the start-up loop keeps
@@ -90,35 +77,15 @@ const sampleGauges = (health: ProjectorHealth) =>
     }
   })
 
-/** GET /healthz, /readyz and /metrics (Prometheus text) on `host:port`; logs the bound address. */
-export const healthServerLayer = (health: ProjectorHealth, options: { host: string; port: number; stallMs: number }) =>
-  HttpRouter.serve(
-    Layer.mergeAll(
-      HttpRouter.add(
-        "GET",
-        "/healthz",
-        Effect.suspend(() => liveness(health, options.stallMs, Date.now())).pipe(Effect.map(respond))
-      ),
-      HttpRouter.add("GET", "/readyz", Effect.suspend(() => readiness(health)).pipe(Effect.map(respond))),
-      HttpRouter.add(
-        "GET",
-        "/metrics",
-        Effect.gen(function* () {
-          yield* sampleGauges(health)
-          const body = yield* PrometheusMetrics.format()
-          return HttpServerResponse.text(body, { contentType: "text/plain; version=0.0.4; charset=utf-8" })
-        })
-      )
-    ),
-    { disableLogger: true, disableListenLog: true }
-  ).pipe(
-    Layer.tap(() =>
-      Effect.gen(function* () {
-        const server = yield* HttpServer.HttpServer
-        yield* Effect.logInfo("health and metrics listening").pipe(
-          Effect.annotateLogs({ address: HttpServer.formatAddress(server.address) })
-        )
-      })
-    ),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port }))
-  )
+/** The projector's /healthz, /readyz and /metrics on `host:port`. */
+export const projectorHealthEndpoints = (
+  health: ProjectorHealth,
+  options: { host: string; port: number; stallMs: number }
+) =>
+  healthEndpointsLayer({
+    host: options.host,
+    port: options.port,
+    liveness: Effect.suspend(() => liveness(health, options.stallMs, Date.now())),
+    readiness: Effect.suspend(() => readiness(health)),
+    beforeScrape: sampleGauges(health)
+  })

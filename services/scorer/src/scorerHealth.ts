@@ -1,17 +1,11 @@
-import { createServer } from "node:http"
-import { NodeHttpServer } from "@effect/platform-node"
 import type { ProcessorStatus } from "@xpscore/kafka"
-import { Effect, Layer } from "effect"
-import { HttpRouter, HttpServer, HttpServerResponse } from "effect/http"
-import { PrometheusMetrics } from "effect/observability"
+import { healthEndpointsLayer, type StartupProgress, type Verdict } from "@xpscore/service"
+import { Effect } from "effect"
 import { sampleGauges } from "./scorerMetrics.ts"
 
 /** Where the scorer is in its life, for /healthz and /readyz. */
-export interface ScorerHealth {
+export interface ScorerHealth extends StartupProgress {
   phase: "starting" | "running" | "stopping"
-  /** the start-up loop's last attempt (waiting for Kafka), epoch ms */
-  lastStartupAttemptAtMs: number
-  startupError: string | undefined
   processorStatus: Effect.Effect<ProcessorStatus> | undefined
 }
 
@@ -21,13 +15,6 @@ export const makeScorerHealth = (): ScorerHealth => ({
   startupError: undefined,
   processorStatus: undefined
 })
-
-export interface Verdict {
-  readonly ok: boolean
-  readonly body: Record<string, unknown>
-}
-
-const respond = (verdict: Verdict) => HttpServerResponse.jsonUnsafe(verdict.body, { status: verdict.ok ? 200 : 503 })
 
 /**
  * Liveness: the loop makes progress, not just the process alive. The
@@ -89,40 +76,14 @@ export const readiness = (health: ScorerHealth, status: ProcessorStatus | undefi
 const currentStatus = (health: ScorerHealth) =>
   Effect.suspend(() => (health.processorStatus === undefined ? Effect.succeed(undefined) : health.processorStatus))
 
-/** GET /healthz, /readyz and /metrics (Prometheus text) on `host:port`; logs the bound address. */
-export const healthServerLayer = (health: ScorerHealth, options: { host: string; port: number; stallMs: number }) =>
-  HttpRouter.serve(
-    Layer.mergeAll(
-      HttpRouter.add(
-        "GET",
-        "/healthz",
-        Effect.map(currentStatus(health), (status) => respond(liveness(health, status, options.stallMs, Date.now())))
-      ),
-      HttpRouter.add(
-        "GET",
-        "/readyz",
-        Effect.map(currentStatus(health), (status) => respond(readiness(health, status)))
-      ),
-      HttpRouter.add(
-        "GET",
-        "/metrics",
-        Effect.gen(function* () {
-          const status = yield* currentStatus(health)
-          if (status !== undefined) yield* sampleGauges(status)
-          const body = yield* PrometheusMetrics.format()
-          return HttpServerResponse.text(body, { contentType: "text/plain; version=0.0.4; charset=utf-8" })
-        })
-      )
-    ),
-    { disableLogger: true, disableListenLog: true }
-  ).pipe(
-    Layer.tap(() =>
-      Effect.gen(function* () {
-        const server = yield* HttpServer.HttpServer
-        yield* Effect.logInfo("health and metrics listening").pipe(
-          Effect.annotateLogs({ address: HttpServer.formatAddress(server.address) })
-        )
-      })
-    ),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port }))
-  )
+/** The scorer's /healthz, /readyz and /metrics on `host:port`. */
+export const scorerHealthEndpoints = (health: ScorerHealth, options: { host: string; port: number; stallMs: number }) =>
+  healthEndpointsLayer({
+    host: options.host,
+    port: options.port,
+    liveness: Effect.map(currentStatus(health), (status) => liveness(health, status, options.stallMs, Date.now())),
+    readiness: Effect.map(currentStatus(health), (status) => readiness(health, status)),
+    beforeScrape: Effect.flatMap(currentStatus(health), (status) =>
+      status === undefined ? Effect.void : sampleGauges(status)
+    )
+  })
