@@ -4,6 +4,7 @@ export {
   bothClickHouseModes,
   embeddedTarget,
   serverTarget,
+  temporaryFolder,
   testInfra,
   testKafkaBrokers,
   uniqueSuffix

@@ -3,7 +3,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import type { ClickHouseTarget } from "@xpscore/config"
 import { Redacted } from "effect"
-import { inject } from "vitest"
+import { afterAll, inject, onTestFinished } from "vitest"
 import "./providedContext.ts"
 
 /** The test infrastructure the global setup chose. */
@@ -35,10 +35,28 @@ export const biServerTarget = (database: string): ClickHouseTarget => ({
   database
 })
 
+/**
+ * A temporary folder removed after the test that asked for it or, when asked
+ * for while tests are being collected, after its suite: test runs leave
+ * nothing behind in /tmp. (vitest ends its workers with a signal, so an exit
+ * hook would not run.)
+ */
+export const temporaryFolder = (prefix: string): string => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), `xpscore-${prefix}-`))
+  const remove = () => fs.rmSync(folder, { recursive: true, force: true })
+  try {
+    onTestFinished(remove)
+  } catch {
+    // not inside a test: the enclosing suite (or file) owns the folder
+    afterAll(remove)
+  }
+  return folder
+}
+
 /** Embedded chDB in a fresh temporary folder (one engine per process: one per test file). */
 export const embeddedTarget = (database: string): ClickHouseTarget => ({
   mode: "embedded",
-  path: fs.mkdtempSync(path.join(os.tmpdir(), "xpscore-chdb-")),
+  path: temporaryFolder("chdb"),
   database
 })
 
