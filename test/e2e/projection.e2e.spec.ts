@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import {
@@ -21,7 +20,7 @@ import { Effect } from "effect"
 import fc from "fast-check"
 import type { Admin, Kafka } from "kafkajs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { bothClickHouseModes, testInfra, testKafkaBrokers, uniqueSuffix } from "../harness/index.ts"
+import { bothClickHouseModes, temporaryFolder, testInfra, testKafkaBrokers, uniqueSuffix } from "../harness/index.ts"
 import {
   committedTotal,
   endTotal,
@@ -139,7 +138,7 @@ beforeAll(async () => {
   kafka = testKafka()
   admin = kafka.admin()
   await admin.connect()
-  ndjson = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "xpscore-projection-e2e-")), "events.ndjson")
+  ndjson = path.join(temporaryFolder("projection-e2e"), "events.ndjson")
   fs.writeFileSync(ndjson, `${journey.map((event) => JSON.stringify(event)).join("\n")}\n`)
 })
 afterAll(() => admin?.disconnect())

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
-import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ScoreRecord } from "@xpscore/events"
@@ -9,7 +8,7 @@ import type { XpEventWire } from "@xpscore/events/testing"
 import { ensureTopics, makeKafka, readToEnd, type TopicNames, topicNames, topicSpecs } from "@xpscore/kafka"
 import { Effect } from "effect"
 import type { Admin, Kafka, KafkaMessage } from "kafkajs"
-import { testKafkaBrokers, uniqueSuffix } from "../harness/index.ts"
+import { temporaryFolder, testKafkaBrokers, uniqueSuffix } from "../harness/index.ts"
 
 /**
  * Real scorer processes (`./xpscore run scorer`) for the cross-process
@@ -226,7 +225,7 @@ export const recordsByCustomer = (records: ReadonlyArray<ScoreRecord>) => {
  * the order given), each customer scored at its latest event time.
  */
 export const xpscoreScore = (events: ReadonlyArray<XpEventWire>) => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "scorer-e2e-")), "events.ndjson")
+  const file = path.join(temporaryFolder("scorer-e2e"), "events.ndjson")
   fs.writeFileSync(file, events.map((event) => JSON.stringify(event)).join("\n"))
   const result = spawnSync("./xpscore", ["score", file], {
     cwd: repoRoot,

@@ -1,13 +1,12 @@
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { invalidSamples, validSamples } from "@xpscore/events/testing"
 import { repoRoot } from "@xpscore/infra"
 import { ensureTopics, makeKafka, topicNames, topicSpecs } from "@xpscore/kafka"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { testKafkaBrokers, uniqueSuffix } from "../../../test/harness/index.ts"
+import { temporaryFolder, testKafkaBrokers, uniqueSuffix } from "../../../test/harness/index.ts"
 
 const xpscore = (args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
   const result = spawnSync(path.join(repoRoot, "xpscore"), args, {
@@ -44,7 +43,7 @@ const mixedFile = (): Fixture => {
   })
   push(`${JSON.stringify({ ...validSamples.touchpoint, id: "with-crlf" })}\r`)
   validLines.push(parts.length)
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "xpscore-produce-")), "events.ndjson")
+  const file = path.join(temporaryFolder("produce"), "events.ndjson")
   fs.writeFileSync(file, Buffer.concat(parts))
   return { file, validLines, invalid }
 }

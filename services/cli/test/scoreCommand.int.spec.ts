@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { currentRegistry, decodeEventOrThrow } from "@xpscore/events"
 import { invalidSamples, validSamples } from "@xpscore/events/testing"
@@ -16,6 +15,7 @@ import {
   scoreAt
 } from "@xpscore/scoring"
 import { beforeAll, describe, expect, it } from "vitest"
+import { temporaryFolder } from "../../../test/harness/index.ts"
 import { xpscore } from "./cliProcess.ts"
 
 /*
@@ -113,7 +113,7 @@ const shuffled = <A>(items: ReadonlyArray<A>, seed: number): Array<A> => {
   return out
 }
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xpscore-score-"))
+const dir = temporaryFolder("score")
 const write = (name: string, lines: ReadonlyArray<string | Uint8Array>) => {
   const file = path.join(dir, name)
   fs.writeFileSync(file, Buffer.concat(lines.map((line) => Buffer.concat([Buffer.from(line), Buffer.from("\n")]))))

@@ -1,11 +1,10 @@
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { ensureTopics, makeKafka, topicNames, topicSpecs } from "@xpscore/kafka"
 import { recordBytes, simulationRecords, withSimulationDefaults } from "@xpscore/simulator"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { testKafkaBrokers, uniqueSuffix } from "../../../test/harness/index.ts"
+import { temporaryFolder, testKafkaBrokers, uniqueSuffix } from "../../../test/harness/index.ts"
 import { xpscore } from "./cliProcess.ts"
 
 const ndjsonOf = (options: Parameters<typeof simulationRecords>[0]) =>
@@ -16,7 +15,7 @@ const libraryOptions = { customers: 30, days: 20, seed: 5, startMs: Date.UTC(202
 
 describe("xpscore simulate", () => {
   it("writes exactly the library's NDJSON to a file, and the summary as text or JSON", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xpscore-simulate-"))
+    const dir = temporaryFolder("simulate")
     const file = path.join(dir, "events.ndjson")
     const run = await xpscore(["simulate", ...flags, "--invalid-rate", "0.1", "--out", file])
     expect(run.code).toBe(0)

@@ -1,9 +1,9 @@
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { defaultParams, modelVersionId } from "@xpscore/scoring"
 import { ConfigProvider, Effect, Exit, Option } from "effect"
 import { describe, expect, it } from "vitest"
+import { temporaryFolder } from "../../../test/harness/index.ts"
 import { loadModelParams, scorerConfig } from "../src/scorerConfig.ts"
 
 const parse = (env: Record<string, string>) => Effect.runSyncExit(scorerConfig.parse(ConfigProvider.fromEnv({ env })))
@@ -45,7 +45,7 @@ describe("scorerConfig", () => {
 
 describe("loadModelParams (XPSCORE_MODEL_PARAMS)", () => {
   const file = (content: string) => {
-    const at = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "xpscore-params-")), "params.json")
+    const at = path.join(temporaryFolder("params"), "params.json")
     fs.writeFileSync(at, content)
     return at
   }
