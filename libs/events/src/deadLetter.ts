@@ -36,6 +36,35 @@ export const deadLetterHeaderNames = {
 } as const
 
 /**
+ * Headers a dead letter carries only when it could not keep the original
+ * whole. The dead-letter topic refuses records above its message.max.bytes
+ * (1 MiB by default) while the source topic may accept bigger ones (its own
+ * max.message.bytes raised): a 10 MB record must still become a dead letter,
+ * not a transaction that fails forever. Each header holds the original size
+ * in bytes (decimal) of what was cut: the stored value or key is the
+ * original's first bytes, original headers are dropped whole. The original
+ * itself stays on the source topic at the coordinates the letter names.
+ *
+ * | header | present when |
+ * | --- | --- |
+ * | `xpscore-dlq-original-value-bytes` | the value is only the original's first bytes |
+ * | `xpscore-dlq-original-key-bytes` | the key is only the original's first bytes |
+ * | `xpscore-dlq-original-headers-bytes` | the original headers were dropped |
+ */
+export const deadLetterTruncationHeaderNames = {
+  valueBytes: "xpscore-dlq-original-value-bytes",
+  keyBytes: "xpscore-dlq-original-key-bytes",
+  headersBytes: "xpscore-dlq-original-headers-bytes"
+} as const
+
+/** What a dead letter had to cut of its original, with the original sizes in bytes. */
+export interface DeadLetterTruncation {
+  readonly valueBytes?: number
+  readonly keyBytes?: number
+  readonly headersBytes?: number
+}
+
+/**
  * Where a record failed:
  * - `decode`: the bytes are not a valid event of the reader's registry (the
  *   rule is one of the rejection rules);
@@ -69,6 +98,8 @@ export interface DeadLetterSource {
 
 export interface DeadLetterInfo extends DeadLetterReason {
   readonly source: DeadLetterSource
+  /** present when the letter could not keep the whole original (too large for the dead-letter topic) */
+  readonly truncated?: DeadLetterTruncation
 }
 
 /** `path: rule: detail`: the form producers see from the SDK and `xpscore produce` too. */
@@ -144,6 +175,15 @@ export const readDeadLetter = (
   if (!DECIMAL.test(offset)) return bad(deadLetterHeaderNames.sourceOffset, "is not an offset")
   const timeMs = parseTimestamp(h[deadLetterHeaderNames.time]!)
   if (timeMs === undefined) return bad(deadLetterHeaderNames.time, "is not an RFC 3339 UTC time with milliseconds")
+  const truncated: { -readonly [K in keyof DeadLetterTruncation]: number } = {}
+  for (const [part, header] of Object.entries(deadLetterTruncationHeaderNames) as Array<
+    [keyof DeadLetterTruncation, string]
+  >) {
+    const bytes = headers[header]
+    if (bytes === undefined) continue
+    if (!DECIMAL.test(bytes)) return bad(header, "is not a size in bytes")
+    truncated[part] = Number(bytes)
+  }
   return Result.succeed({
     step: step.value,
     path,
@@ -155,6 +195,7 @@ export const readDeadLetter = (
       offset,
       consumerGroup: h[deadLetterHeaderNames.consumerGroup]!,
       timeMs
-    }
+    },
+    ...(Object.keys(truncated).length === 0 ? {} : { truncated })
   })
 }

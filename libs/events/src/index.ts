@@ -25,7 +25,9 @@
  * Dead letters
  * - `deadLetterHeaderNames`, `deadLetterHeaders(info)`, `readDeadLetter(headers)`:
  *   the headers a dead letter carries (reason, step, source coordinates,
- *   consumer group, time), written by the scorer, read by the CLI.
+ *   consumer group, time), written by the scorer, read by the CLI;
+ *   `deadLetterTruncationHeaderNames`: what a letter too large for the
+ *   dead-letter topic had to cut.
  *
  * JSON Schema
  * - `eventJsonSchemas(registry)`: one document per type and version, plus the
@@ -49,9 +51,11 @@ export {
   DeadLetterRule,
   type DeadLetterSource,
   DeadLetterStep,
+  type DeadLetterTruncation,
   DeadLetterUnreadable,
   deadLetterHeaderNames,
   deadLetterHeaders,
+  deadLetterTruncationHeaderNames,
   formatDeadLetterReason,
   isDeadLetterHeader,
   keyMismatch,

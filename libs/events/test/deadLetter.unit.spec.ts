@@ -6,6 +6,7 @@ import {
   type DeadLetterInfo,
   deadLetterHeaderNames,
   deadLetterHeaders,
+  deadLetterTruncationHeaderNames,
   decodeEvent,
   isDeadLetterHeader,
   keyMismatch,
@@ -79,6 +80,33 @@ describe("dead-letter headers", () => {
     })
     expect(Result.isFailure(readDeadLetter({ ...headers, [deadLetterHeaderNames.sourcePartition]: "-1" }))).toBe(true)
     expect(Result.isFailure(readDeadLetter({ ...headers, [deadLetterHeaderNames.rule]: "nonsense" }))).toBe(true)
+  })
+
+  it("say what a letter too large for the dead-letter topic had to cut, with the original sizes", () => {
+    const headers = deadLetterHeaders({
+      step: "decode",
+      path: "$",
+      rule: "size",
+      detail: "the record is larger than 65536 bytes",
+      source: { topic: "t", partition: 0, offset: "7", consumerGroup: "g", timeMs: 0 }
+    })
+    const cut = {
+      ...headers,
+      [deadLetterTruncationHeaderNames.valueBytes]: "10485760",
+      [deadLetterTruncationHeaderNames.headersBytes]: "70000"
+    }
+    expect(Object.keys(cut).every(isDeadLetterHeader)).toBe(true)
+    const read = readDeadLetter(cut)
+    expect(Result.isSuccess(read) && read.success.truncated).toEqual({ valueBytes: 10_485_760, headersBytes: 70_000 })
+    expect(Result.isSuccess(readDeadLetter(headers)) && "truncated" in Result.getOrThrow(readDeadLetter(headers))).toBe(
+      false
+    )
+    expect(
+      Result.getFailure(readDeadLetter({ ...cut, [deadLetterTruncationHeaderNames.keyBytes]: "lots" }))
+    ).toMatchObject({
+      _tag: "Some",
+      value: { header: "xpscore-dlq-original-key-bytes", detail: "is not a size in bytes" }
+    })
   })
 
   it("say why a key mismatch matters", () => {
