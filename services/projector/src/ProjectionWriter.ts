@@ -101,7 +101,16 @@ export class ProjectionWriter extends Context.Service<
           } else if (record.topic === config.topics.interactions) {
             const decoded = decodeEvent(currentRegistry, record.value ?? "")
             if (Result.isSuccess(decoded)) {
-              interactionRows.push(interactionRow(decoded.success, record.partition, record.offset))
+              // The scorer dead-letters an event keyed other than by its customer (step route): it
+              // scored nothing, so it is no interaction of the projection either until it is re-driven.
+              if (record.key !== null && record.key.toString("utf8") === decoded.success.subject) {
+                interactionRows.push(interactionRow(decoded.success, record.partition, record.offset))
+                continue
+              }
+              yield* skipped("key_mismatch", record.topic)
+              yield* Effect.logDebug(
+                "interaction keyed other than by its customer; skipped (the scorer dead-letters it)"
+              ).pipe(Effect.annotateLogs({ ...where, customerId: decoded.success.subject }))
               continue
             }
             // The scorer dead-letters it with the reason; here it is counted, and logged at debug level only.

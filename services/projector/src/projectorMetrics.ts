@@ -24,7 +24,7 @@ export const projectorMetrics = {
   }),
   skipped: Metric.counter("xpscore_projector_records_skipped_total", {
     description:
-      "records not inserted, by reason: already_projected (a re-delivered score record), undecodable (counted, not stored)",
+      "records not inserted, by reason: already_projected (a re-delivered score record), undecodable (counted, not stored), key_mismatch (an interaction whose key is not its customer id: the scorer dead-letters it)",
     incremental: true
   }),
   sequenceGaps: Metric.counter("xpscore_projector_sequence_gaps_total", {
@@ -62,6 +62,10 @@ export const initializeProjectorMetrics = (topics: { readonly scores: string; re
       ),
       ...[topics.scores, topics.interactions].map((topic) =>
         Metric.update(Metric.withAttributes(projectorMetrics.skipped, { reason: "undecodable", topic }), 0)
+      ),
+      Metric.update(
+        Metric.withAttributes(projectorMetrics.skipped, { reason: "key_mismatch", topic: topics.interactions }),
+        0
       )
     ],
     { discard: true }

@@ -153,6 +153,16 @@ describe.each(bothClickHouseModes("unused"))("the projector into ClickHouse (%s)
     const producer = kafka.producer()
     await producer.connect()
     await producer.send({ topic: topics.interactions, messages: [{ key: "x", value: "not json at all" }] })
+    // a valid event keyed other than by its customer: the scorer dead-letters it, so it is no interaction either
+    await producer.send({
+      topic: topics.interactions,
+      messages: [
+        {
+          key: "someone-else",
+          value: JSON.stringify({ ...journey.events[0]!, id: "keyed-by-someone-else" })
+        }
+      ]
+    })
     await producer.send({ topic: topics.scores, messages: [{ key: "x", value: JSON.stringify({ customerId: 1 }) }] })
     await producer.disconnect()
     const port = await freePort()
@@ -273,14 +283,15 @@ describe.each(bothClickHouseModes("unused"))("the projector into ClickHouse (%s)
     expect(new Set(rows.map((row) => row.customer_id))).toEqual(new Set(hostileCustomerIds))
   })
 
-  it("skips and counts the records that do not decode", () => {
-    const skipped = (topic: string) =>
+  it("skips and counts the records that do not decode, and interactions keyed other than by their customer", () => {
+    const skipped = (topic: string, reason = "undecodable") =>
       new RegExp(
-        `^xpscore_projector_records_skipped_total\\{reason="undecodable",topic="${topic.replaceAll(".", "\\.")}"\\} (\\d+)$`,
+        `^xpscore_projector_records_skipped_total\\{reason="${reason}",topic="${topic.replaceAll(".", "\\.")}"\\} (\\d+)$`,
         "m"
       ).exec(metricsAfterFirstRun)?.[1]
     expect(skipped(topics.interactions)).toBe("1")
     expect(skipped(topics.scores)).toBe("1")
+    expect(skipped(topics.interactions, "key_mismatch")).toBe("1")
     expect(metricsAfterFirstRun).toMatch(/^xpscore_projector_rows_inserted_total\{table="score_history"\} \d+$/m)
   })
 
