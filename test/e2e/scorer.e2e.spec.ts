@@ -141,7 +141,7 @@ describe("xpscore run scorer", () => {
     expect(metrics.get("xpscore_scorer_ready_partitions")).toBe(3)
     expect(metrics.get("xpscore_scorer_batch_records_sum")).toBe(records.length)
 
-    expect(await instance.stop()).toBe(130)
+    expect(await instance.stop()).toBe(0)
     expect(instance.logs().some((log) => log.message === "transactional processor stopped")).toBe(true)
   })
 
@@ -153,7 +153,7 @@ describe("xpscore run scorer", () => {
     const first = await scorer(topics)
     await waitReady(first)
     await waitCaughtUp(admin, topics)
-    expect(await first.stop()).toBe(130)
+    expect(await first.stop()).toBe(0)
 
     await publish(kafka, topics.interactions, keyed(journey.events.slice(cut)))
     const second = await scorer(topics)
@@ -234,7 +234,7 @@ describe("xpscore run scorer", () => {
     expect(byB).toBeGreaterThan(0)
     expect(byA + byB).toBe(cut)
 
-    expect(await a.stop()).toBe(130)
+    expect(await a.stop()).toBe(0)
     await eventually(async () => {
       const ready = await b.get("/readyz")
       return ready.status === 200 && JSON.parse(ready.body).assigned === 4
@@ -247,7 +247,7 @@ describe("xpscore run scorer", () => {
     await publish(kafka, topics.interactions, keyed(journey.events.slice(cut)))
     await waitCaughtUp(admin, topics)
     expectScoredExactlyOnce(await readScores(kafka, topics), journey.events)
-    expect(await b.stop()).toBe(130)
+    expect(await b.stop()).toBe(0)
   })
 })
 

@@ -35,7 +35,12 @@ export const freePort = () =>
     })
   })
 
-export interface ScorerProcess {
+/** The services `./xpscore run` starts. */
+export type XpscoreService = "scorer" | "projector"
+
+/** A running `./xpscore run <service>` (the node process itself: the script execs it, so signals reach it). */
+export interface ServiceProcess {
+  readonly service: XpscoreService
   readonly port: number
   readonly child: ChildProcess
   /** the JSON log lines written so far */
@@ -52,6 +57,8 @@ export interface ScorerProcess {
   readonly kill: () => Promise<number | null>
 }
 
+export type ScorerProcess = ServiceProcess
+
 /** Quick failure detection and rebalancing, so that a test does not wait out production timeouts. */
 const fastGroupSettings = {
   XPSCORE_SCORER_SESSION_TIMEOUT_MS: "6000",
@@ -62,17 +69,25 @@ const fastGroupSettings = {
   XPSCORE_SCORER_RETRY_MAX_MS: "2000"
 }
 
-export const startScorer = async (topics: TopicNames, env: Record<string, string> = {}): Promise<ScorerProcess> => {
+export const startScorer = (topics: TopicNames, env: Record<string, string> = {}): Promise<ScorerProcess> =>
+  startService("scorer", topics, { ...fastGroupSettings, ...env })
+
+/** `./xpscore run <service>` on the topics' prefix and the test broker, its health endpoint on a free port. */
+export const startService = async (
+  service: XpscoreService,
+  topics: TopicNames,
+  env: Record<string, string> = {}
+): Promise<ServiceProcess> => {
   const port = await freePort()
-  const child = spawn("./xpscore", ["run", "scorer"], {
+  const http = service === "scorer" ? "XPSCORE_SCORER_HTTP" : "XPSCORE_PROJECTOR_HTTP"
+  const child = spawn("./xpscore", ["run", service], {
     cwd: repoRoot,
     env: {
       ...process.env,
       KAFKA_BROKERS: testKafkaBrokers().join(","),
       XPSCORE_TOPIC_PREFIX: topics.interactions.replace(/interactions$/, ""),
-      XPSCORE_SCORER_HTTP_PORT: String(port),
-      XPSCORE_SCORER_HTTP_HOST: "127.0.0.1",
-      ...fastGroupSettings,
+      [`${http}_PORT`]: String(port),
+      [`${http}_HOST`]: "127.0.0.1",
       ...env
     },
     stdio: ["ignore", "pipe", "pipe"]
@@ -85,13 +100,14 @@ export const startScorer = async (topics: TopicNames, env: Record<string, string
   const logs = () =>
     output()
       .split("\n")
-      .filter((line) => line.startsWith("{"))
+      .filter((line) => line.startsWith("{") && line.endsWith("}"))
       .map((line) => JSON.parse(line))
   const get = async (path: string) => {
     const response = await fetch(`http://127.0.0.1:${port}${path}`)
     return { status: response.status, body: await response.text() }
   }
   return {
+    service,
     port,
     child,
     logs,
@@ -123,7 +139,7 @@ export const waitReady = async (scorer: ScorerProcess, timeoutMs = 60_000) => {
   const notReady: Array<{ atMs: number; status: number | "refused" }> = []
   await eventually(
     async () => {
-      if (scorer.child.exitCode !== null) throw new Error(`the scorer exited:\n${scorer.output()}`)
+      if (scorer.child.exitCode !== null) throw new Error(`the ${scorer.service} exited:\n${scorer.output()}`)
       try {
         const { status } = await scorer.get("/readyz")
         if (status === 200) return true
@@ -133,7 +149,7 @@ export const waitReady = async (scorer: ScorerProcess, timeoutMs = 60_000) => {
       }
       return false
     },
-    "the scorer to be ready",
+    `the ${scorer.service} to be ready`,
     timeoutMs
   )
   return { readyAtMs: Date.now(), notReady }

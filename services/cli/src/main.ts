@@ -1,6 +1,6 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { LocalInfra } from "@xpscore/infra"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Logger } from "effect"
 import { Command } from "effect/cli"
 import { infraCommand } from "./commands/infraCommand.ts"
 import { lagCommand } from "./commands/lagCommand.ts"
@@ -13,6 +13,7 @@ import { simulateCommand } from "./commands/simulateCommand.ts"
 import { testCommand } from "./commands/testCommand.ts"
 import { topicsCommand } from "./commands/topicsCommand.ts"
 import { reportFailure } from "./reportFailure.ts"
+import { serviceTeardown } from "./serviceExit.ts"
 
 const xpscore = Command.make("xpscore").pipe(
   Command.withDescription(
@@ -34,7 +35,10 @@ const xpscore = Command.make("xpscore").pipe(
 
 const program = Command.run(xpscore, { version: "0.1.0" }).pipe(
   Effect.provide(Layer.mergeAll(NodeServices.layer, LocalInfra.layer)),
+  // Standard output carries data and --json; logs of the interactive commands go to standard error.
+  // (The services of `run` log JSON lines to standard output through their own logger.)
+  Effect.provideService(Logger.LogToStderr, true),
   reportFailure
 )
 
-NodeRuntime.runMain(program, { disableErrorReporting: true })
+NodeRuntime.runMain(program, { disableErrorReporting: true, teardown: serviceTeardown })
