@@ -15,6 +15,15 @@ export {
 } from "./migrations/migrate.ts"
 export type { Migration, MigrationContext } from "./migrations/migration.ts"
 export {
+  databaseEngine,
+  dropDatabaseStatement,
+  type ProjectionCounts,
+  projectionCounts,
+  projectionTables,
+  shadowDatabaseOf,
+  swapStatements
+} from "./projectionSwap.ts"
+export {
   biViews,
   type SchemaObjectDoc,
   schemaMaterializedViews,

@@ -24,6 +24,13 @@ export {
   type Validation
 } from "./createInteractionProducer.ts"
 export {
+  type DeadLetterEntry,
+  deadLetterInfoOf,
+  type OriginalAttributes,
+  originalAttributes,
+  readDeadLetters
+} from "./deadLetterReader.ts"
+export {
   type DeadLetterOrigin,
   deadLetterMessage,
   headersAsText,
@@ -44,15 +51,44 @@ export { type InteractionRecord, prepareInteraction } from "./interactionRecord.
 export { type KafkaClientOptions, kafkaClient, makeKafka } from "./kafkaClient.ts"
 export { ProduceFailed } from "./lingeringSender.ts"
 export { murmur2, murmur2Partitioner } from "./murmur2Partitioner.ts"
+export {
+  commitPlannedOffsets,
+  GroupHasMembers,
+  type GroupMembership,
+  groupMembership,
+  groupPositions,
+  OffsetResetFailed,
+  type OffsetResetTarget,
+  offsetsAtTime,
+  type PartitionPosition,
+  type PlannedOffset,
+  planOffsetReset,
+  requireNoMembers,
+  type TimeOffsets,
+  type TopicSelection,
+  timeOffsetKey
+} from "./offsetReset.ts"
 export { type ConsumedRecord, type PartitionOffset, PendingBatch, type TakenBatch } from "./pendingBatch.ts"
 export { type PartitionEnd, type ReadToEndOptions, readToEnd, TopicReadFailed } from "./readToEnd.ts"
 export {
+  RedriveFailed,
+  type RedriveInfo,
+  type RedriveSource,
+  readRedrive,
+  redriveDeadLetters,
+  redriveHeaderNames,
+  redriveMessage
+} from "./redrive.ts"
+export {
   DEFAULT_TOPIC_PREFIX,
+  ModelVersionLabel,
+  modelVersionTopicNames,
   type TopicLayout,
   type TopicNames,
   TopicPrefix,
   type TopicSpec,
   topicLayoutConfig,
+  topicModelVersionConfig,
   topicNames,
   topicNamesConfig,
   topicPrefixConfig,

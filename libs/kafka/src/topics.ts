@@ -1,4 +1,4 @@
-import { Config, Schema } from "effect"
+import { Config, Option, Schema } from "effect"
 
 /**
  * The topics of xpscore, named in one place. Every name starts with a
@@ -35,13 +35,51 @@ export const topicNames = (prefix: string): TopicNames => ({
   deadLetters: `${prefix}dead-letters`
 })
 
+/**
+ * A candidate model version's own topics, beside the deployment's: its score
+ * log, state changelog and dead letters carry the version's label, while the
+ * interactions it scores are the deployment's. Re-scoring into a new model
+ * version (`xpscore replay --model-version`) thus leaves every existing topic,
+ * offset and changelog untouched.
+ */
+export const modelVersionTopicNames = (prefix: string, label: string): TopicNames => ({
+  interactions: `${prefix}interactions`,
+  scores: `${prefix}scores.${label}`,
+  scorerState: `${prefix}scorer-state.${label}`,
+  deadLetters: `${prefix}dead-letters.${label}`
+})
+
+/** A model version's label in names: `m1-0123456789ab` (modelVersionId), or an operator's own label. */
+export const ModelVersionLabel = Schema.String.check(
+  Schema.isPattern(/^[A-Za-z0-9_-]{1,40}$/u, {
+    message: "expected 1 to 40 of the characters A-Z a-z 0-9 _ - (e.g. m1-0123456789ab)"
+  })
+)
+
 /** `XPSCORE_TOPIC_PREFIX` (default `xp.`). */
 export const topicPrefixConfig = Config.schema(TopicPrefix, "XPSCORE_TOPIC_PREFIX").pipe(
   Config.withDefault(DEFAULT_TOPIC_PREFIX)
 )
 
-/** The topic names of this deployment. */
-export const topicNamesConfig = topicPrefixConfig.pipe(Config.map(topicNames))
+/**
+ * `XPSCORE_TOPIC_MODEL_VERSION`: unset for the deployment's topics; a label
+ * for a candidate model version's ({@link modelVersionTopicNames}), so that
+ * every command and service (`run`, `lag`, `topics`, `dead-letters`) can be
+ * pointed at the candidate.
+ */
+export const topicModelVersionConfig = Config.schema(ModelVersionLabel, "XPSCORE_TOPIC_MODEL_VERSION").pipe(
+  Config.option
+)
+
+/** The topic names of this deployment (or of the candidate model version named by XPSCORE_TOPIC_MODEL_VERSION). */
+export const topicNamesConfig = Config.all({ prefix: topicPrefixConfig, version: topicModelVersionConfig }).pipe(
+  Config.map(({ prefix, version }) =>
+    Option.match(version, {
+      onNone: () => topicNames(prefix),
+      onSome: (label) => modelVersionTopicNames(prefix, label)
+    })
+  )
+)
 
 /** How a topic must be created. */
 export interface TopicSpec {

@@ -1,6 +1,6 @@
 import { type Config, ConfigProvider, Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { topicLayoutConfig, topicNames, topicNamesConfig, topicSpecs } from "../src/topics.ts"
+import { modelVersionTopicNames, topicLayoutConfig, topicNames, topicNamesConfig, topicSpecs } from "../src/topics.ts"
 
 const withEnv = <A, E>(env: Record<string, string>, effect: Effect.Effect<A, E>) =>
   Effect.runPromise(effect.pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))))
@@ -24,6 +24,25 @@ describe("topic names", () => {
     expect(await withEnv({ XPSCORE_TOPIC_PREFIX: "staging.xp-" }, read(topicNamesConfig))).toEqual(
       topicNames("staging.xp-")
     )
+  })
+
+  it("of a candidate model version (XPSCORE_TOPIC_MODEL_VERSION) carry its label, except the shared interactions", async () => {
+    expect(
+      await withEnv(
+        { XPSCORE_TOPIC_PREFIX: "xp.", XPSCORE_TOPIC_MODEL_VERSION: "m1-0123456789ab" },
+        read(topicNamesConfig)
+      )
+    ).toEqual({
+      interactions: "xp.interactions",
+      scores: "xp.scores.m1-0123456789ab",
+      scorerState: "xp.scorer-state.m1-0123456789ab",
+      deadLetters: "xp.dead-letters.m1-0123456789ab"
+    })
+    expect(modelVersionTopicNames("xp.", "m1-0123456789ab")).toEqual(
+      await withEnv({ XPSCORE_TOPIC_MODEL_VERSION: "m1-0123456789ab" }, read(topicNamesConfig))
+    )
+    const failure = await withEnv({ XPSCORE_TOPIC_MODEL_VERSION: "m1.x" }, read(topicNamesConfig).pipe(Effect.flip))
+    expect(String(failure)).toContain("XPSCORE_TOPIC_MODEL_VERSION")
   })
 
   it("refuse a prefix Kafka would not accept, naming the variable", async () => {
