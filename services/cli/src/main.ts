@@ -3,6 +3,7 @@ import { LocalInfra } from "@xpscore/infra"
 import { Effect, Layer, Logger } from "effect"
 import { Command } from "effect/cli"
 import { infraCommand } from "./commands/infraCommand.ts"
+import { inspectCommand } from "./commands/inspectCommand.ts"
 import { lagCommand } from "./commands/lagCommand.ts"
 import { migrateCommand } from "./commands/migrateCommand.ts"
 import { produceCommand } from "./commands/produceCommand.ts"
@@ -22,13 +23,14 @@ const xpscore = Command.make("xpscore").pipe(
   Command.withSubcommands([
     testCommand,
     infraCommand,
-    schemaCommand,
-    migrateCommand,
-    produceCommand,
-    runCommand,
-    simulateCommand,
     topicsCommand,
+    migrateCommand,
+    schemaCommand,
+    produceCommand,
+    simulateCommand,
+    runCommand,
     lagCommand,
+    inspectCommand,
     scoreCommand
   ])
 )
