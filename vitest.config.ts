@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config"
 // (environment variables, else Testcontainers when Docker answers, else the
 // local JVM broker and clickhouse-server that `xpscore infra up` starts).
 const harness = "./test/harness/globalSetup.ts"
+const faultHarness = "./test/faults/harness/faultSuiteSetup.ts"
 const roots = "{libs,services,infra,test}"
 
 export default defineConfig({
@@ -38,12 +39,26 @@ export default defineConfig({
           fileParallelism: false
         }
       },
+      // Fault injection (docs/faults.md) on a broker and ClickHouse server of its
+      // own, started by its global setup: scenarios restart and stop them. One
+      // file at a time: each one's processes and faults would skew the others.
       {
         test: {
           name: "faults",
           include: ["test/faults/**/*.faults.spec.ts"],
-          globalSetup: [harness],
+          globalSetup: [faultHarness],
           testTimeout: 1_800_000,
+          hookTimeout: 600_000,
+          fileParallelism: false
+        }
+      },
+      // The fast subset (test/faults/fast), part of the default `./xpscore test`.
+      {
+        test: {
+          name: "faults-fast",
+          include: ["test/faults/fast/**/*.faults.spec.ts"],
+          globalSetup: [faultHarness],
+          testTimeout: 900_000,
           hookTimeout: 600_000,
           fileParallelism: false
         }

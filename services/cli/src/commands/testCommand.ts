@@ -34,18 +34,21 @@ const runStep = (step: Step) =>
     return { name: step.name, ok: exitCode === 0, seconds: (Date.now() - started) / 1000 }
   })
 
-const projects = ["unit", "integration", "e2e"] as const
+/** What the plain command runs: faults-fast is the quick part of the fault-injection suite. */
+const projects = ["unit", "integration", "e2e", "faults-fast"] as const
 
 export const testCommand = Command.make(
   "test",
   {
     project: Flag.Literals("project", [...projects, "faults"]).pipe(
-      Flag.withDescription("Run only this test project (repeatable); default: unit, integration and e2e"),
+      Flag.withDescription(
+        "Run only this test project (repeatable); default: unit, integration, e2e and faults-fast (faults: all fault scenarios)"
+      ),
       Flag.atLeast(0)
     ),
     faults: Flag.Boolean("faults").pipe(
       Flag.withDefault(false),
-      Flag.withDescription("Also run the full fault-injection suite (test/faults)")
+      Flag.withDescription("Run every fault-injection scenario (test/faults), not just the fast subset")
     ),
     skipChecks: Flag.Boolean("skip-checks").pipe(
       Flag.withDefault(false),
@@ -58,7 +61,13 @@ export const testCommand = Command.make(
   },
   ({ project, faults, skipChecks, filters }) =>
     Effect.gen(function* () {
-      const chosen = project.length > 0 ? project : [...projects, ...(faults ? (["faults"] as const) : [])]
+      // the faults project holds the fast subset too: never both, or the fast files would run twice
+      const chosen =
+        project.length > 0
+          ? project
+          : faults
+            ? [...projects.filter((name) => name !== "faults-fast"), "faults" as const]
+            : projects
       const steps: Array<Step> = [
         ...(skipChecks
           ? []
@@ -83,6 +92,6 @@ export const testCommand = Command.make(
     })
 ).pipe(
   Command.withDescription(
-    "The whole suite: typecheck, lint, then unit, integration and e2e tests against real Kafka and ClickHouse (started if needed)"
+    "The whole suite: typecheck, lint, then unit, integration, e2e and fast fault-injection tests against real Kafka and ClickHouse (started if needed)"
   )
 )

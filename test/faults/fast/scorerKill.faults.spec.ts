@@ -1,0 +1,65 @@
+import { seededRandom } from "@xpscore/simulator"
+import { describe, expect, it } from "vitest"
+import { waitReady } from "../../e2e/scorerProcess.ts"
+import { eventuallyTrue, FaultRun } from "../harness/faultRun.ts"
+import { simulatedStream } from "../harness/inputRecords.ts"
+import { OpenTransactionProbe } from "../harness/openTransactions.ts"
+
+/*
+ * Scenario 1: the scorer is SIGKILLed again and again while producers keep
+ * publishing, at random moments and, every other time, at a moment when the
+ * broker shows one of its transactions open (records written to the scores
+ * or changelog topic, neither committed nor aborted). Each time a new scorer
+ * process takes over. The end state must equal the crash-free reference.
+ */
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+const KILLS = 6
+
+describe("scenario 1: SIGKILL the scorer", () => {
+  it(`at ${KILLS} random points, every other one inside an open transaction: nothing lost, nothing applied twice`, async () => {
+    const run = await FaultRun.create("1 SIGKILL scorer")
+    try {
+      const records = simulatedStream({ customers: 1500, days: 30, seed: 101, duplicateRate: 0.02, invalidRate: 0.01 })
+      await run.projector()
+      let scorer = await run.scorer()
+      const publishing = run.publish(records, { ratePerSecond: 450 })
+      const probe = await OpenTransactionProbe.connect(run.kafka, [run.topics.scores, run.topics.scorerState])
+      const random = seededRandom(101, 1)
+      let insideOpenTransaction = 0
+      try {
+        for (let kill = 1; kill <= KILLS; kill++) {
+          await waitReady(scorer)
+          await sleep(random.between(500, 3000))
+          if (kill % 2 === 0) {
+            await eventuallyTrue(async () => (await probe.open()).length > 0, "a transaction to be open", 30_000)
+          }
+          await scorer.kill()
+          const killedAtMs = Date.now()
+          const baseline = await run.committed(run.scorerGroup, run.scorerInput)
+          // what the dead process left behind: markers of a commit it asked for would be written within milliseconds
+          await sleep(500)
+          const left = await probe.open()
+          if (left.length > 0) insideOpenTransaction++
+          scorer = await run.scorer()
+          await run.recovered(`SIGKILL ${kill}`, run.scorerGroup, run.scorerInput, killedAtMs, baseline)
+        }
+      } finally {
+        await probe.close()
+      }
+      run.faults.push(`${KILLS} × SIGKILL scorer (${insideOpenTransaction} inside an open transaction)`)
+      await publishing
+      await run.settle()
+      const verdict = await run.verify()
+      expect(insideOpenTransaction).toBeGreaterThanOrEqual(KILLS / 2)
+      expect({ lost: verdict.lost, duplicated: verdict.duplicated, problems: verdict.problems }).toEqual({
+        lost: 0,
+        duplicated: 0,
+        problems: []
+      })
+    } finally {
+      await run.close()
+    }
+  })
+})
