@@ -2,11 +2,13 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { LocalInfra } from "@xpscore/infra"
 import { Effect, Layer, Logger } from "effect"
 import { Command } from "effect/cli"
+import { benchCommand } from "./commands/benchCommand.ts"
 import { infraCommand } from "./commands/infraCommand.ts"
 import { inspectCommand } from "./commands/inspectCommand.ts"
 import { lagCommand } from "./commands/lagCommand.ts"
 import { migrateCommand } from "./commands/migrateCommand.ts"
 import { produceCommand } from "./commands/produceCommand.ts"
+import { replayCommand } from "./commands/replayCommand.ts"
 import { runCommand } from "./commands/runCommand.ts"
 import { schemaCommand } from "./commands/schemaCommand.ts"
 import { scoreCommand } from "./commands/scoreCommand.ts"
@@ -31,7 +33,9 @@ const xpscore = Command.make("xpscore").pipe(
     runCommand,
     lagCommand,
     inspectCommand,
-    scoreCommand
+    replayCommand,
+    scoreCommand,
+    benchCommand
   ])
 )
 
