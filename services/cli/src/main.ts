@@ -2,7 +2,6 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { LocalInfra } from "@xpscore/infra"
 import { Effect, Layer, Logger } from "effect"
 import { Command } from "effect/cli"
-import { benchCommand } from "./commands/benchCommand.ts"
 import { infraCommand } from "./commands/infraCommand.ts"
 import { inspectCommand } from "./commands/inspectCommand.ts"
 import { lagCommand } from "./commands/lagCommand.ts"
@@ -34,8 +33,7 @@ const xpscore = Command.make("xpscore").pipe(
     lagCommand,
     inspectCommand,
     replayCommand,
-    scoreCommand,
-    benchCommand
+    scoreCommand
   ])
 )
 
