@@ -2,6 +2,7 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { LocalInfra } from "@xpscore/infra"
 import { Effect, Layer, Logger } from "effect"
 import { Command } from "effect/cli"
+import { deadLettersCommand } from "./commands/deadLettersCommand.ts"
 import { infraCommand } from "./commands/infraCommand.ts"
 import { inspectCommand } from "./commands/inspectCommand.ts"
 import { lagCommand } from "./commands/lagCommand.ts"
@@ -33,6 +34,7 @@ const xpscore = Command.make("xpscore").pipe(
     lagCommand,
     inspectCommand,
     replayCommand,
+    deadLettersCommand,
     scoreCommand
   ])
 )
