@@ -3,6 +3,7 @@ import { LocalInfra } from "@xpscore/infra"
 import { Effect, Layer, Logger } from "effect"
 import { Command } from "effect/cli"
 import { deadLettersCommand } from "./commands/deadLettersCommand.ts"
+import { demoCommand } from "./commands/demoCommand.ts"
 import { infraCommand } from "./commands/infraCommand.ts"
 import { inspectCommand } from "./commands/inspectCommand.ts"
 import { lagCommand } from "./commands/lagCommand.ts"
@@ -24,6 +25,7 @@ const xpscore = Command.make("xpscore").pipe(
   ),
   Command.withSubcommands([
     testCommand,
+    demoCommand,
     infraCommand,
     topicsCommand,
     migrateCommand,
