@@ -1,4 +1,5 @@
-import { dimensionHash, hashId, issueHash, type SourceLanes, sourceLanes } from "./dedupHash.ts"
+import { dimensionHash, issueHash } from "./dedupHash.ts"
+import { key, packId, readKey, sourceIndexOf, sourceName, unpackId } from "./eventKey.ts"
 import {
   addSumsOnly,
   type Fold,
@@ -43,24 +44,30 @@ import { type ScoreComponents, scoreFromComponents } from "./scoreFormula.ts"
  *
  * - `n` (a `Fold`, see `fold.ts`) folds every event applied so far: in
  *   canonical order for all events inside the lateness horizon.
- * - The lateness buffer holds the `bc` most recent events (within the
- *   allowed lateness of t_ref, at most `bufferCap`) in canonical order,
- *   packed: `bn` has `BUF_STRIDE` numbers per event (t, meta, x, y, dedup
- *   hash, label = hash of the dimension or issue id), `bs` `BUF_STRINGS`
- *   strings (id, source). The arrays may have room for a few more events.
- * - `en` folds the events that left the buffer (null while none has). A
- *   late event inside the horizon is inserted into the buffer and the fold is
- *   rebuilt as that evicted fold plus the buffer, so any arrival order inside
- *   the horizon performs the very same floating-point operations: the state
- *   is bit-identical.
- * - `seen` is a ring of `sc` (t, 53-bit hash) pairs from pair `ss` on: the
- *   events that left the buffer (or came beyond the horizon) inside the dedup
- *   horizon, oldest first, at most `dedupCap`.
+ * - `en` folds the events that left the lateness buffer (null while none
+ *   has). A late event inside the horizon is inserted into the buffer and
+ *   the fold is rebuilt as that evicted fold plus the buffer, so any arrival
+ *   order inside the horizon performs the very same floating-point
+ *   operations: the state is bit-identical.
+ * - `b`, one double array, holds the rest: at 0 the greatest event time
+ *   that left the buffer (−∞: none); from `RING` on the dedup memory, a
+ *   ring of `rc` (t, 53-bit hash) pairs of which `sc` from pair `ss` on are
+ *   in use (the events that left the buffer, or came beyond the horizon,
+ *   inside the dedup horizon, oldest first, at most `dedupCap`); then the
+ *   lateness buffer, the `bc` most recent events (within the allowed
+ *   lateness of t_ref, at most `bufferCap`) in canonical order,
+ *   `BUF_STRIDE` numbers each (see the `B_` offsets), with room for a few
+ *   more.
+ * - `bs` holds, per buffer slot, the id and the source of a buffered event
+ *   whose identity is not packed into numbers (see `eventKey.ts`); null
+ *   while every buffered event's is.
  *
- * The arrays hang directly off the state (no wrapper objects) and are reused
- * in place: a million customers must fit in memory, a fold across many
- * customers is bound by the cache lines each event touches, and an array
- * replaced per event would be copied by every young-generation GC.
+ * One double array rather than one per part, and numbers rather than
+ * strings: a million customers must fit in memory (every array costs a
+ * 32-byte header and a 16-byte backing-store header, every string 24 bytes
+ * and more), a fold across many customers is bound by the cache lines each
+ * event touches, and every young string or array the state keeps is copied
+ * by the young-generation GC. The arrays are reused in place.
  *
  * `apply` mutates the state in place (one owner, one fold loop); `cloneState`
  * keeps a copy.
@@ -68,17 +75,16 @@ import { type ScoreComponents, scoreFromComponents } from "./scoreFormula.ts"
 export class CustomerState implements Fold {
   n: Array<number>
   en: Array<number> | null
-  bn: Array<number>
-  bs: Array<string>
+  b: Array<number>
+  bs: Array<string> | null
   /** Buffered events. */
   bc: number
-  seen: Array<number>
+  /** Pairs the dedup ring has room for. */
+  rc: number
   /** First remembered pair. */
   ss: number
   /** Remembered pairs. */
   sc: number
-  /** Greatest event time that left the buffer (−∞: none). */
-  evictedT: number
   /** Arrivals, duplicates included: the per-customer sequence number of the last one. */
   seq: number
   /** Events applied (every arrival but duplicates). */
@@ -92,13 +98,12 @@ export class CustomerState implements Fold {
   constructor(
     n: Array<number>,
     en: Array<number> | null,
-    bn: Array<number>,
-    bs: Array<string>,
+    b: Array<number>,
+    bs: Array<string> | null,
     bc: number,
-    seen: Array<number>,
+    rc: number,
     ss: number,
     sc: number,
-    evictedT: number,
     seq: number,
     events: number,
     late: number,
@@ -107,13 +112,12 @@ export class CustomerState implements Fold {
   ) {
     this.n = n
     this.en = en
-    this.bn = bn
+    this.b = b
     this.bs = bs
     this.bc = bc
-    this.seen = seen
+    this.rc = rc
     this.ss = ss
     this.sc = sc
-    this.evictedT = evictedT
     this.seq = seq
     this.events = events
     this.late = late
@@ -125,48 +129,171 @@ export class CustomerState implements Fold {
   get orphanResolutions(): number {
     return this.n[ORPHANS]!
   }
+
+  /** The greatest event time that left the buffer (−∞: none). */
+  get evictedT(): number {
+    return this.b[0]!
+  }
 }
 
-export const BUF_STRIDE = 6
-export const BUF_STRINGS = 2
+/** The first pair of the dedup ring in `b`. */
+export const RING = 1
+/** Numbers per buffered event, and their offsets. */
+export const BUF_STRIDE = 9
+export const B_T = 0
+/** The fold's meta (kind, flag, scale) in the low byte, the source's index (eventKey.ts; 0: in `bs`) above it. */
+export const B_META = 1
+export const B_X = 2
+export const B_Y = 3
+/** The dedup hash of (source, id). */
+export const B_HASH = 4
+/** The hash of the dimension or issue id. */
+export const B_LABEL = 5
+/** The packed id (B_K0 < 0: the id is in `bs`). */
+export const B_K0 = 6
+export const B_K1 = 7
+export const B_K2 = 8
+const SOURCE_SHIFT = 8
 
-const empty: Array<never> = []
+/** The fold's meta of a buffered meta. */
+export const foldMeta = (bufferedMeta: number): number => bufferedMeta & 255
+
+/** Where the buffer starts in `b`. */
+export const bufferBase = (s: CustomerState): number => RING + 2 * s.rc
+
+/** The id of buffered event `i`. */
+export const bufferedId = (s: CustomerState, i: number): string => {
+  const at = bufferBase(s) + i * BUF_STRIDE
+  const k0 = s.b[at + B_K0]!
+  return k0 >= 0 ? unpackId(k0, s.b[at + B_K1]!, s.b[at + B_K2]!) : s.bs![i * 2]!
+}
+
+/** The source of buffered event `i`. */
+export const bufferedSource = (s: CustomerState, i: number): string => {
+  const source = s.b[bufferBase(s) + i * BUF_STRIDE + B_META]! >> SOURCE_SHIFT
+  return source > 0 ? sourceName(source) : s.bs![i * 2 + 1]!
+}
+
+let zeros: Array<number> = [0.5]
+zeros[0] = 0
+/**
+ * A new array of `size` zeros, unboxed doubles: a slice of a double array is
+ * one, where `new Array(size)` starts as small integers and is converted
+ * (copied) at the first fractional store.
+ */
+const doubles = (size: number): Array<number> => {
+  while (zeros.length < size) zeros = zeros.concat(zeros)
+  return zeros.slice(0, size)
+}
+
+let blanks: Array<string> = [""]
+/** A new array of `size` empty strings, in one elements kind from the start. */
+const strings = (size: number): Array<string> => {
+  while (blanks.length < size) blanks = blanks.concat(blanks)
+  return blanks.slice(0, size)
+}
 
 export const emptyState = (): CustomerState => {
   const { n } = initialFold()
-  return new CustomerState(n, null, empty, empty, 0, empty, 0, 0, Number.NEGATIVE_INFINITY, 0, 0, 0, 0, 0)
+  return new CustomerState(n, null, [Number.NEGATIVE_INFINITY], null, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+}
+
+/** The remembered (t, hash) pairs in order, exact size (for copies and serialization). */
+export const rememberedPairs = (s: CustomerState): Array<number> => {
+  const out = doubles(s.sc * 2)
+  for (let i = 0; i < s.sc; i++) {
+    const from = RING + ((s.ss + i) % s.rc) * 2
+    out[i * 2] = s.b[from]!
+    out[i * 2 + 1] = s.b[from + 1]!
+  }
+  return out
+}
+
+/**
+ * A state from its parts, exact-size: the folds, the greatest evicted time,
+ * the buffered events as (t, fold meta, x, y, hash, label) numbers with
+ * their (id, source) strings, and the remembered pairs in order. For
+ * copies and restored states.
+ */
+export const assembleState = (
+  n: Array<number>,
+  en: Array<number> | null,
+  evictedT: number,
+  buffered: ReadonlyArray<number>,
+  identities: ReadonlyArray<string>,
+  pairs: ReadonlyArray<number>,
+  seq: number,
+  events: number,
+  late: number,
+  duplicates: number,
+  reordered: number
+): CustomerState => {
+  const count = buffered.length / 6
+  const rc = pairs.length / 2
+  const base = RING + 2 * rc
+  const b = doubles(base + count * BUF_STRIDE)
+  b[0] = evictedT
+  for (let i = 0; i < pairs.length; i++) b[RING + i] = pairs[i]!
+  let bs: Array<string> | null = null
+  for (let i = 0; i < count; i++) {
+    const at = base + i * BUF_STRIDE
+    const id = identities[i * 2]!
+    const sourceString = identities[i * 2 + 1]!
+    const source = sourceIndexOf(sourceString)
+    packId(id)
+    b[at + B_T] = buffered[i * 6]!
+    b[at + B_META] = buffered[i * 6 + 1]! | (source << SOURCE_SHIFT)
+    b[at + B_X] = buffered[i * 6 + 2]!
+    b[at + B_Y] = buffered[i * 6 + 3]!
+    b[at + B_HASH] = buffered[i * 6 + 4]!
+    b[at + B_LABEL] = buffered[i * 6 + 5]!
+    b[at + B_K0] = key.k0
+    b[at + B_K1] = key.k0 >= 0 ? key.k1 : 0
+    b[at + B_K2] = key.k0 >= 0 ? key.k2 : 0
+    if (key.k0 < 0 || source === 0) {
+      if (bs === null) bs = strings(count * 2)
+      if (key.k0 < 0) bs[i * 2] = id
+      if (source === 0) bs[i * 2 + 1] = sourceString
+    }
+  }
+  return new CustomerState(n, en, b, bs, count, rc, 0, rc, seq, events, late, duplicates, reordered)
+}
+
+/** The buffered events as (t, fold meta, x, y, hash, label) numbers and (id, source) strings. */
+export const bufferedParts = (s: CustomerState): { numbers: Array<number>; identities: Array<string> } => {
+  const numbers = doubles(s.bc * 6)
+  const identities = strings(s.bc * 2)
+  const base = bufferBase(s)
+  for (let i = 0; i < s.bc; i++) {
+    const at = base + i * BUF_STRIDE
+    numbers[i * 6] = s.b[at + B_T]!
+    numbers[i * 6 + 1] = foldMeta(s.b[at + B_META]!)
+    numbers[i * 6 + 2] = s.b[at + B_X]!
+    numbers[i * 6 + 3] = s.b[at + B_Y]!
+    numbers[i * 6 + 4] = s.b[at + B_HASH]!
+    numbers[i * 6 + 5] = s.b[at + B_LABEL]!
+    identities[i * 2] = bufferedId(s, i)
+    identities[i * 2 + 1] = bufferedSource(s, i)
+  }
+  return { numbers, identities }
 }
 
 /** An independent copy, with exact-size arrays. */
-export const cloneState = (s: CustomerState): CustomerState =>
-  new CustomerState(
+export const cloneState = (s: CustomerState): CustomerState => {
+  const { numbers, identities } = bufferedParts(s)
+  return assembleState(
     s.n.slice(0, usedNumbers(s.n)),
     s.en === null ? null : s.en.slice(0, usedNumbers(s.en)),
-    s.bc === 0 ? empty : s.bn.slice(0, s.bc * BUF_STRIDE),
-    s.bc === 0 ? empty : s.bs.slice(0, s.bc * BUF_STRINGS),
-    s.bc,
-    rememberedPairs(s),
-    0,
-    s.sc,
     s.evictedT,
+    numbers,
+    identities,
+    rememberedPairs(s),
     s.seq,
     s.events,
     s.late,
     s.duplicates,
     s.reordered
   )
-
-/** The remembered (t, hash) pairs in order, exact size (for copies and serialization). */
-export const rememberedPairs = (s: CustomerState): Array<number> => {
-  if (s.sc === 0) return empty
-  const pairs = s.seen.length >> 1
-  const out = new Array<number>(s.sc * 2)
-  for (let i = 0; i < s.sc; i++) {
-    const from = ((s.ss + i) % pairs) * 2
-    out[i * 2] = s.seen[from]!
-    out[i * 2 + 1] = s.seen[from + 1]!
-  }
-  return out
 }
 
 /** The evicted fold as a `Fold` (module-level, to step it without allocating). */
@@ -182,11 +309,9 @@ const closeEvicted = (s: CustomerState): void => {
 }
 
 /**
- * Sources and dimension names repeat across millions of events: a source is
- * kept as one shared string instance (buffered events stay small) with its
- * hash lanes computed once, a dimension as its cached label hash. Only a
- * memory and speed measure, bounded so that a flood of distinct values
- * cannot grow it without limit.
+ * Dimension names repeat across millions of events: each maps to its label
+ * hash through a cache, bounded so that a flood of distinct names cannot
+ * grow it without limit.
  */
 const INTERN_LIMIT = 65_536
 const dimensionLabels = new Map<string, number>()
@@ -197,23 +322,6 @@ const dimensionLabel = (name: string): number => {
   const label = dimensionHash(name)
   if (dimensionLabels.size < INTERN_LIMIT) dimensionLabels.set(name, label)
   return label
-}
-
-interface KnownSource extends SourceLanes {
-  readonly value: string
-}
-const sources = new Map<string, KnownSource>()
-let lastSource: KnownSource = { value: "", ...sourceLanes("") }
-const knownSource = (source: string): KnownSource => {
-  // Runs of one source are common; a string comparison is cheaper than hashing it for the map.
-  if (source === lastSource.value) return lastSource
-  let known = sources.get(source)
-  if (known === undefined) {
-    known = { value: source, ...sourceLanes(source) }
-    if (sources.size < INTERN_LIMIT) sources.set(source, known)
-  }
-  lastSource = known
-  return known
 }
 
 /** The packed form of the arriving event, in module-level slots (allocation-free). */
@@ -319,43 +427,89 @@ const report = (
   out.recovery = branchNames[branch]
 }
 
-/** Compares the key (t, id, source) of buffered event `i` with the given one. */
-const compareWithBuffered = (s: CustomerState, i: number, t: number, id: string, source: string): number => {
-  const bt = s.bn[i * BUF_STRIDE]!
+/**
+ * Compares the key (t, id, source) of buffered event `i` with the arriving
+ * one (its id packed in `key`, see `readKey`).
+ */
+const compareWithBuffered = (
+  s: CustomerState,
+  i: number,
+  t: number,
+  id: string,
+  source: number,
+  sourceString: string
+): number => {
+  const b = s.b
+  const at = bufferBase(s) + i * BUF_STRIDE
+  const bt = b[at + B_T]!
   if (bt !== t) return bt < t ? -1 : 1
-  const bid = s.bs[i * BUF_STRINGS]!
-  if (bid !== id) return bid < id ? -1 : 1
-  const bsource = s.bs[i * BUF_STRINGS + 1]!
-  if (bsource !== source) return bsource < source ? -1 : 1
+  const k0 = b[at + B_K0]!
+  if (k0 >= 0 && key.k0 >= 0) {
+    // Packed ids compare as their strings do.
+    if (k0 !== key.k0) return k0 < key.k0 ? -1 : 1
+    const k1 = b[at + B_K1]!
+    if (k1 !== key.k1) return k1 < key.k1 ? -1 : 1
+    const k2 = b[at + B_K2]!
+    if (k2 !== key.k2) return k2 < key.k2 ? -1 : 1
+  } else {
+    const bid = bufferedId(s, i)
+    if (bid !== id) return bid < id ? -1 : 1
+  }
+  const bsource = b[at + B_META]! >> SOURCE_SHIFT
+  if (bsource === source && source > 0) return 0
+  const bsourceString = bufferedSource(s, i)
+  if (bsourceString !== sourceString) return bsourceString < sourceString ? -1 : 1
   return 0
 }
 
-/** Buffered events by hash, confirmed by their strings; older ones by hash alone. */
-const isDuplicate = (s: CustomerState, hash: number, source: string, id: string): boolean => {
-  const bn = s.bn
-  const end = s.bc * BUF_STRIDE
-  for (let i = 4; i < end; i += BUF_STRIDE) {
-    if (bn[i] === hash) {
-      const at = ((i - 4) / BUF_STRIDE) * BUF_STRINGS
-      if (s.bs[at] === id && s.bs[at + 1] === source) return true
+/** Buffered events by hash, confirmed by their identity; older ones by hash alone. */
+const isDuplicate = (s: CustomerState, hash: number, id: string, source: number, sourceString: string): boolean => {
+  const b = s.b
+  const base = bufferBase(s)
+  const end = base + s.bc * BUF_STRIDE
+  for (let at = base + B_HASH; at < end; at += BUF_STRIDE) {
+    if (b[at] === hash) {
+      const i = (at - B_HASH - base) / BUF_STRIDE
+      // The same identity whatever the time: compare with the buffered event's time, so only the identity decides.
+      if (compareWithBuffered(s, i, b[at - B_HASH + B_T]!, id, source, sourceString) === 0) return true
     }
   }
-  const seen = s.seen
-  const pairs = seen.length >> 1
+  const rc = s.rc
   let at = s.ss
   for (let i = 0; i < s.sc; i++) {
-    if (seen[at * 2 + 1] === hash) return true
-    at = at + 1 === pairs ? 0 : at + 1
+    if (b[RING + at * 2 + 1] === hash) return true
+    at = at + 1 === rc ? 0 : at + 1
   }
   return false
 }
 
-/** Buffer and dedup arrays keep room for at most this many more entries (memory against re-allocation). */
+/** Buffer and dedup ring keep room for at most this many more entries (memory against re-allocation). */
 const SLACK = 2
 
 /**
+ * Moves the used ring to the front of a larger one of `pairs` pairs (the
+ * buffer moves along).
+ */
+const growRing = (s: CustomerState, start: number, count: number, pairs: number): void => {
+  const b = s.b
+  const oldBase = bufferBase(s)
+  const newBase = RING + 2 * pairs
+  const bufferLength = b.length - oldBase
+  const out = doubles(newBase + bufferLength)
+  out[0] = b[0]!
+  for (let i = 0; i < count; i++) {
+    const from = RING + ((start + i) % s.rc) * 2
+    out[RING + i * 2] = b[from]!
+    out[RING + i * 2 + 1] = b[from + 1]!
+  }
+  for (let i = 0; i < bufferLength; i++) out[newBase + i] = b[oldBase + i]!
+  s.b = out
+  s.rc = pairs
+}
+
+/**
  * Remembers an event that is not (or no longer) in the buffer, as a (t, hash)
- * pair in a ring: `sc` pairs from pair `ss` on, wrapping around. Pairs older
+ * pair in the ring: `sc` pairs from pair `ss` on, wrapping around. Pairs older
  * than the dedup horizon leave from the front (events leave the buffer in
  * time order, so the front is the oldest but for the rare event that came
  * beyond the horizon), and so does the oldest beyond `dedupCap`. The ring
@@ -366,11 +520,11 @@ const remember = (s: CustomerState, t: number, hash: number, p: Params): void =>
   if (cap === 0) return
   const horizon = s.n[T_REF]! - p.dedupHorizonHours * HOUR_MS
   if (t < horizon) return
-  let seen = s.seen
-  let pairs = seen.length >> 1
+  let b = s.b
+  let pairs = s.rc
   let start = s.ss
   let count = s.sc
-  while (count > 0 && seen[start * 2]! < horizon) {
+  while (count > 0 && b[RING + start * 2]! < horizon) {
     start = start + 1 === pairs ? 0 : start + 1
     count--
   }
@@ -380,23 +534,15 @@ const remember = (s: CustomerState, t: number, hash: number, p: Params): void =>
     count -= out
   }
   if (count === pairs) {
-    const grown = Math.min(cap, pairs + SLACK)
-    const next = new Array<number>(grown * 2)
-    for (let i = 0; i < count; i++) {
-      const from = ((start + i) % pairs) * 2
-      next[i * 2] = seen[from]!
-      next[i * 2 + 1] = seen[from + 1]!
-    }
-    for (let i = count * 2; i < grown * 2; i++) next[i] = 0
-    seen = next
-    pairs = grown
+    growRing(s, start, count, Math.min(cap, pairs + SLACK))
+    b = s.b
+    pairs = s.rc
     start = 0
-    s.seen = next
   }
   let at = start + count
   if (at >= pairs) at -= pairs
-  seen[at * 2] = t
-  seen[at * 2 + 1] = hash
+  b[RING + at * 2] = t
+  b[RING + at * 2 + 1] = hash
   s.ss = start
   s.sc = count + 1
 }
@@ -404,94 +550,132 @@ const remember = (s: CustomerState, t: number, hash: number, p: Params): void =>
 /** Folds the first `k` buffered events into the evicted fold (the caller drops them from the buffer). */
 const evictHead = (s: CustomerState, k: number, p: Params): void => {
   if (k === 0) return
-  const bn = s.bn
   const evicted = openEvicted(s)
   for (let i = 0; i < k; i++) {
-    const at = i * BUF_STRIDE
-    const t = bn[at]!
-    stepInOrder(evicted, t, bn[at + 1]!, bn[at + 2]!, bn[at + 3]!, bn[at + 5]!, p)
-    if (t > s.evictedT) s.evictedT = t
-    remember(s, t, bn[at + 4]!, p)
+    // Read afresh each time: remembering may move the buffer.
+    const b = s.b
+    const at = bufferBase(s) + i * BUF_STRIDE
+    const t = b[at + B_T]!
+    stepInOrder(evicted, t, foldMeta(b[at + B_META]!), b[at + B_X]!, b[at + B_Y]!, b[at + B_LABEL]!, p)
+    if (t > b[0]!) b[0] = t
+    remember(s, t, b[at + B_HASH]!, p)
   }
   closeEvicted(s)
 }
 
-/** Copies the current fold into the evicted one, in place when it has room (the usual case). */
+/** Copies the current fold into the evicted one: in place when it has the size (the usual case), else exact-size. */
 const evictedBecomesCurrent = (s: CustomerState): void => {
   const n = s.n
   const used = usedNumbers(n)
   const en = s.en
-  if (en !== null && en.length >= used) {
+  if (en !== null && en.length === used) {
     for (let i = 0; i < used; i++) en[i] = n[i]!
-    for (let i = used; i < en.length; i++) en[i] = 0
   } else {
-    s.en = n.slice()
+    s.en = n.slice(0, used)
   }
+}
+
+/** Whether any of the buffered events keeps its id or source as a string. */
+const holdsStrings = (s: CustomerState): boolean => {
+  const b = s.b
+  const base = bufferBase(s)
+  for (let i = 0; i < s.bc; i++) {
+    const at = base + i * BUF_STRIDE
+    if (b[at + B_K0]! < 0 || b[at + B_META]! >> SOURCE_SHIFT === 0) return true
+  }
+  return false
 }
 
 /**
  * Drops the first `drop` buffered events and opens a slot at `index` (an
- * index into the result): in place while the arrays have room and at most
- * `SLACK` events more, otherwise into new arrays sized by us (V8's push and
- * splice would leave up to 50% slack).
+ * index into the result): in place while `b` has room and at most `SLACK`
+ * slots more, otherwise into a new array sized by us (V8's push and splice
+ * would leave up to 50% slack).
  */
 const reshapeBuffer = (s: CustomerState, drop: number, index: number): void => {
   const keep = s.bc - drop
   const count = keep + 1
-  const bn = s.bn
+  const b = s.b
   const bs = s.bs
-  const capacity = bn.length / BUF_STRIDE
+  const base = bufferBase(s)
+  const capacity = (b.length - base) / BUF_STRIDE
   if (capacity < count || capacity > count + SLACK) {
     // Growing leaves room for SLACK more (events come in sessions); shrinking is to the exact size.
     const size = capacity < count ? count + SLACK : count
-    const outN = new Array<number>(size * BUF_STRIDE)
-    const outS = new Array<string>(size * BUF_STRINGS)
+    const out = doubles(base + size * BUF_STRIDE)
+    for (let i = 0; i < base; i++) out[i] = b[i]!
+    const outS = bs === null ? null : strings(size * 2)
     for (let i = 0; i < keep; i++) {
       const to = i < index ? i : i + 1
-      for (let j = 0; j < BUF_STRIDE; j++) outN[to * BUF_STRIDE + j] = bn[(i + drop) * BUF_STRIDE + j]!
-      for (let j = 0; j < BUF_STRINGS; j++) outS[to * BUF_STRINGS + j] = bs[(i + drop) * BUF_STRINGS + j]!
+      const from = base + (i + drop) * BUF_STRIDE
+      const into = base + to * BUF_STRIDE
+      for (let j = 0; j < BUF_STRIDE; j++) out[into + j] = b[from + j]!
+      if (outS !== null) {
+        outS[to * 2] = bs![(i + drop) * 2]!
+        outS[to * 2 + 1] = bs![(i + drop) * 2 + 1]!
+      }
     }
-    for (let i = count * BUF_STRIDE; i < size * BUF_STRIDE; i++) outN[i] = 0
-    for (let i = count * BUF_STRINGS; i < size * BUF_STRINGS; i++) outS[i] = ""
-    s.bn = outN
+    s.b = out
     s.bs = outS
     s.bc = count
-    return
+  } else {
+    if (drop > 0) {
+      const from = base + drop * BUF_STRIDE
+      const end = base + s.bc * BUF_STRIDE
+      for (let i = from; i < end; i++) b[i - drop * BUF_STRIDE] = b[i]!
+      if (bs !== null) for (let i = drop * 2; i < s.bc * 2; i++) bs[i - drop * 2] = bs[i]!
+    }
+    for (let i = base + keep * BUF_STRIDE - 1; i >= base + index * BUF_STRIDE; i--) b[i + BUF_STRIDE] = b[i]!
+    if (bs !== null) {
+      for (let i = keep * 2 - 1; i >= index * 2; i--) bs[i + 2] = bs[i]!
+      // Vacated slots must not keep old strings alive.
+      for (let i = count * 2; i < s.bc * 2; i++) bs[i] = ""
+    }
+    s.bc = count
   }
-  if (drop > 0) {
-    for (let i = drop * BUF_STRIDE; i < s.bc * BUF_STRIDE; i++) bn[i - drop * BUF_STRIDE] = bn[i]!
-    for (let i = drop * BUF_STRINGS; i < s.bc * BUF_STRINGS; i++) bs[i - drop * BUF_STRINGS] = bs[i]!
-  }
-  for (let i = keep * BUF_STRIDE - 1; i >= index * BUF_STRIDE; i--) bn[i + BUF_STRIDE] = bn[i]!
-  for (let i = keep * BUF_STRINGS - 1; i >= index * BUF_STRINGS; i--) bs[i + BUF_STRINGS] = bs[i]!
-  // Vacated slots must not keep old ids alive.
-  for (let i = count * BUF_STRINGS; i < s.bc * BUF_STRINGS; i++) bs[i] = ""
-  s.bc = count
+  if (s.bs !== null && drop > 0 && !holdsStrings(s)) s.bs = null
 }
 
-/** Writes the packed arriving event into buffer slot `index`. */
-const writeBuffered = (s: CustomerState, index: number, t: number, hash: number, id: string, source: string) => {
-  const at = index * BUF_STRIDE
-  const st = index * BUF_STRINGS
-  const bn = s.bn
-  const bs = s.bs
-  bn[at] = t
-  bn[at + 1] = packed.meta
-  bn[at + 2] = packed.x
-  bn[at + 3] = packed.y
-  bn[at + 4] = hash
-  bn[at + 5] = packed.label
-  bs[st] = id
-  bs[st + 1] = source
+/** Writes the packed arriving event (`packed`, `key`) into buffer slot `index`. */
+const writeBuffered = (
+  s: CustomerState,
+  index: number,
+  t: number,
+  hash: number,
+  id: string,
+  source: number,
+  sourceString: string
+): void => {
+  const b = s.b
+  const at = bufferBase(s) + index * BUF_STRIDE
+  b[at + B_T] = t
+  b[at + B_META] = packed.meta | (source << SOURCE_SHIFT)
+  b[at + B_X] = packed.x
+  b[at + B_Y] = packed.y
+  b[at + B_HASH] = hash
+  b[at + B_LABEL] = packed.label
+  const k0 = key.k0
+  b[at + B_K0] = k0
+  b[at + B_K1] = k0 >= 0 ? key.k1 : 0
+  b[at + B_K2] = k0 >= 0 ? key.k2 : 0
+  if (k0 < 0 || source === 0) {
+    if (s.bs === null) s.bs = strings(((b.length - bufferBase(s)) / BUF_STRIDE) * 2)
+    s.bs[index * 2] = k0 < 0 ? id : ""
+    s.bs[index * 2 + 1] = source === 0 ? sourceString : ""
+  } else if (s.bs !== null) {
+    s.bs[index * 2] = ""
+    s.bs[index * 2 + 1] = ""
+  }
 }
 
 /** Rebuilds the fold from the evicted one and the whole buffer; reports the step of buffer index `watch`. */
 const refold = (s: CustomerState, watch: number, p: Params, out: MutableApplyOutcome, seq: number): void => {
   const fresh: Fold = s.en === null ? initialFold() : { n: s.en.slice() }
-  const bn = s.bn
+  const b = s.b
+  const base = bufferBase(s)
   for (let i = 0; i < s.bc; i++) {
-    const at = i * BUF_STRIDE
-    stepInOrder(fresh, bn[at]!, bn[at + 1]!, bn[at + 2]!, bn[at + 3]!, bn[at + 5]!, p)
+    const at = base + i * BUF_STRIDE
+    stepInOrder(fresh, b[at + B_T]!, foldMeta(b[at + B_META]!), b[at + B_X]!, b[at + B_Y]!, b[at + B_LABEL]!, p)
     if (i === watch) {
       report(out, seq, false, true, lastStep.v, lastStep.branch, lastStep.orphan, lastStep.repeatedOpening)
     }
@@ -535,10 +719,11 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
   const seq = ++s.seq
   const t = event.t
   const id = event.id
-  const known = knownSource(event.source)
-  const source = known.value
-  const hash = hashId(known, id)
-  if (isDuplicate(s, hash, source, id)) {
+  const sourceString = event.source
+  const source = sourceIndexOf(sourceString)
+  readKey(source, sourceString, id)
+  const hash = key.hash
+  if (isDuplicate(s, hash, id, source, sourceString)) {
     s.duplicates++
     out.seq = seq
     out.applied = false
@@ -557,21 +742,24 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
   const tRef = s.n[T_REF]!
   const lateness = p.allowedLatenessHours * HOUR_MS
 
-  if (count === 0 || compareWithBuffered(s, count - 1, t, id, source) < 0) {
+  if (count === 0 || compareWithBuffered(s, count - 1, t, id, source, sourceString) < 0) {
     // In canonical order, the usual case. Which buffered events does it push out?
     const oldest = (t > tRef ? t : tRef) - lateness
-    const bn = s.bn
+    const b = s.b
+    const base = bufferBase(s)
     let drop = 0
-    while (drop < count && (bn[drop * BUF_STRIDE]! < oldest || count - drop + 1 > p.bufferCap)) drop++
+    while (drop < count && (b[base + drop * BUF_STRIDE]! < oldest || count - drop + 1 > p.bufferCap)) drop++
     if (drop === count && count > 0) {
       // All of them: the evicted fold becomes the current one, copied rather than re-stepped.
       evictedBecomesCurrent(s)
       stepInOrder(s, t, packed.meta, packed.x, packed.y, packed.label, p)
       report(out, seq, false, false, lastStep.v, lastStep.branch, lastStep.orphan, lastStep.repeatedOpening)
       for (let i = 0; i < count; i++) {
-        const at = i * BUF_STRIDE
-        if (bn[at]! > s.evictedT) s.evictedT = bn[at]!
-        remember(s, bn[at]!, bn[at + 4]!, p)
+        // Read afresh each time: remembering may move the buffer.
+        const at = bufferBase(s) + i * BUF_STRIDE
+        const evictedT = s.b[at + B_T]!
+        if (evictedT > s.b[0]!) s.b[0] = evictedT
+        remember(s, evictedT, s.b[at + B_HASH]!, p)
       }
     } else {
       stepInOrder(s, t, packed.meta, packed.x, packed.y, packed.label, p)
@@ -580,19 +768,19 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
       evictHead(s, drop, p)
     }
     reshapeBuffer(s, drop, count - drop)
-    writeBuffered(s, count - drop, t, hash, id, source)
+    writeBuffered(s, count - drop, t, hash, id, source, sourceString)
     return
   }
 
   // Out of order. Beyond the horizon when older than the allowed lateness, or not after
   // everything that already left the buffer (an equal time is taken as not after).
-  if (t < tRef - lateness || t <= s.evictedT) {
+  if (t < tRef - lateness || t <= s.b[0]!) {
     applyLate(s, out, seq, t, hash, p)
     return
   }
   // Inside the horizon: its place (usually near the end).
   let index = count - 1
-  while (index > 0 && compareWithBuffered(s, index - 1, t, id, source) > 0) index--
+  while (index > 0 && compareWithBuffered(s, index - 1, t, id, source, sourceString) > 0) index--
   const drop = count + 1 > p.bufferCap ? count + 1 - p.bufferCap : 0
   // A full buffer pushes its oldest events out; if this one would be among them, it is beyond the horizon.
   if (index < drop) {
@@ -601,7 +789,7 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
   }
   evictHead(s, drop, p)
   reshapeBuffer(s, drop, index - drop)
-  writeBuffered(s, index - drop, t, hash, id, source)
+  writeBuffered(s, index - drop, t, hash, id, source, sourceString)
   s.reordered++
   refold(s, index - drop, p, out, seq)
 }

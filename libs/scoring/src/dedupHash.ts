@@ -33,9 +33,12 @@ export const sourceLanes = (source: string): SourceLanes => {
   return { h1, h2 }
 }
 
-export const hashId = (lanes: SourceLanes, id: string): number => {
-  let h1 = lanes.h1 ^ id.length
-  let h2 = lanes.h2 ^ id.length
+export const hashId = (lanes: SourceLanes, id: string): number => hashIdFrom(lanes.h1, lanes.h2, id)
+
+/** `hashId` from the source's lanes as numbers. */
+export const hashIdFrom = (sourceH1: number, sourceH2: number, id: string): number => {
+  let h1 = sourceH1 ^ id.length
+  let h2 = sourceH2 ^ id.length
   // Four UTF-16 code units per step: two 32-bit words, one into each lane.
   // Each step is a bijection of its lane, so two ids that differ in one word
   // always differ in that lane, and the final mix keeps both lanes (the

@@ -1,4 +1,17 @@
-import { BUF_STRIDE, BUF_STRINGS, type CustomerState, componentsOf } from "./customerState.ts"
+import {
+  B_LABEL,
+  B_META,
+  B_T,
+  B_X,
+  B_Y,
+  BUF_STRIDE,
+  bufferBase,
+  bufferedId,
+  bufferedSource,
+  type CustomerState,
+  componentsOf,
+  foldMeta
+} from "./customerState.ts"
 import {
   copyFold,
   initialFold,
@@ -111,14 +124,13 @@ export const explain = (s: CustomerState, atMs: number, p: Params, limit = 10): 
   const openingByIssue = new Map<number, Draft>()
 
   const fold = s.en === null ? initialFold() : copyFold({ n: s.en })
-  const numbers = s.bn
-  const strings = s.bs
+  const numbers = s.b
+  const buffer = bufferBase(s)
   for (let i = 0; i < s.bc; i++) {
-    const at = i * BUF_STRIDE
-    const st = i * BUF_STRINGS
-    const meta = numbers[at + 1]!
-    const label = numbers[at + 5]!
-    stepInOrder(fold, numbers[at]!, meta, numbers[at + 2]!, numbers[at + 3]!, label, p)
+    const at = buffer + i * BUF_STRIDE
+    const meta = foldMeta(numbers[at + B_META]!)
+    const label = numbers[at + B_LABEL]!
+    stepInOrder(fold, numbers[at + B_T]!, meta, numbers[at + B_X]!, numbers[at + B_Y]!, label, p)
     const kind = meta & 7
     if (kind === KIND_ISSUE_RESOLVED && !lastStep.orphan) {
       const opening = openingByIssue.get(label)
@@ -126,10 +138,10 @@ export const explain = (s: CustomerState, atMs: number, p: Params, limit = 10): 
     }
     if (Number.isNaN(lastStep.v)) continue
     const draft: Draft = {
-      id: strings[st]!,
-      source: strings[st + 1]!,
+      id: bufferedId(s, i),
+      source: bufferedSource(s, i),
       kind: kinds[kind]!,
-      tMs: numbers[at]!,
+      tMs: numbers[at + B_T]!,
       v: lastStep.v,
       weight: lastStep.w,
       inSums: true,

@@ -1,4 +1,22 @@
-import { BUF_STRIDE, BUF_STRINGS, CustomerState, rememberedPairs } from "./customerState.ts"
+import {
+  assembleState,
+  B_HASH,
+  B_K0,
+  B_K1,
+  B_K2,
+  B_LABEL,
+  B_META,
+  B_T,
+  B_X,
+  B_Y,
+  BUF_STRIDE,
+  bufferBase,
+  bufferedSource,
+  type CustomerState,
+  foldMeta,
+  rememberedPairs
+} from "./customerState.ts"
+import { writePackedId } from "./eventKey.ts"
 import { DIM_STRIDE, FIXED, type Fold, N_DIMS, N_OPEN, OPEN_STRIDE, usedNumbers } from "./fold.ts"
 
 /**
@@ -90,9 +108,35 @@ const writeNumbers = (values: ReadonlyArray<number>) => {
   for (let i = 0; i < values.length; i++) writeNumber(values[i]!)
 }
 
-const writeStrings = (values: ReadonlyArray<string>) => {
-  writeVarUint(values.length)
-  for (let i = 0; i < values.length; i++) writeString(values[i]!)
+/** Per buffered event (t, meta, x, y, hash, label), then its (id, source): the layout of version 1. */
+const writeBuffer = (s: CustomerState) => {
+  const b = s.b
+  const base = bufferBase(s)
+  writeVarUint(s.bc * 6)
+  for (let i = 0; i < s.bc; i++) {
+    const at = base + i * BUF_STRIDE
+    writeNumber(b[at + B_T]!)
+    writeNumber(foldMeta(b[at + B_META]!))
+    writeNumber(b[at + B_X]!)
+    writeNumber(b[at + B_Y]!)
+    writeNumber(b[at + B_HASH]!)
+    writeNumber(b[at + B_LABEL]!)
+  }
+  writeVarUint(s.bc * 2)
+  for (let i = 0; i < s.bc; i++) {
+    const at = base + i * BUF_STRIDE
+    const k0 = b[at + B_K0]!
+    if (k0 >= 0) {
+      // A packed id: its 36 ASCII characters, written without making the string.
+      ensure(37)
+      bytes[pos++] = 36
+      writePackedId(bytes, pos, k0, b[at + B_K1]!, b[at + B_K2]!)
+      pos += 36
+    } else {
+      writeString(s.bs![i * 2]!)
+    }
+    writeString(bufferedSource(s, i))
+  }
 }
 
 /** The used part only: a fold may keep spare room for an open issue. */
@@ -114,8 +158,7 @@ export const serializeState = (s: CustomerState): Uint8Array => {
   writeNumber(s.evictedT)
   writeFold(s)
   if (s.en !== null) writeFold({ n: s.en })
-  writeNumbers(s.bn.slice(0, s.bc * BUF_STRIDE))
-  writeStrings(s.bs.slice(0, s.bc * BUF_STRINGS))
+  writeBuffer(s)
   writeNumbers(rememberedPairs(s))
   return bytes.slice(0, pos)
 }
@@ -236,27 +279,28 @@ export const deserializeState = (data: Uint8Array): CustomerState => {
   const now = readFold()
   const evicted = (flags & 1) === 1 ? readFold() : null
   const bufNumbers = readNumbers()
-  const count = bufNumbers.length / BUF_STRIDE
+  const count = bufNumbers.length / 6
   if (!Number.isInteger(count)) fail("buffer numbers are not whole events")
+  for (let i = 0; i < count; i++) {
+    const meta = bufNumbers[i * 6 + 1]!
+    if (!Number.isInteger(meta) || meta < 0 || meta > 255) fail("a buffered event's kind is not one the model writes")
+  }
   const stringCount = readVarUint()
-  if (stringCount !== count * BUF_STRINGS) fail("buffer strings do not match its events")
+  if (stringCount !== count * 2) fail("buffer strings do not match its events")
   const bufStrings = new Array<string>(stringCount)
   // id, then source (shared across customers)
-  for (let i = 0; i < stringCount; i++) bufStrings[i] = readString(i % BUF_STRINGS === 1)
+  for (let i = 0; i < stringCount; i++) bufStrings[i] = readString(i % 2 === 1)
   const seen = readNumbers()
   if (seen.length % 2 !== 0) fail("dedup memory is not whole pairs")
   if (at !== input.length) fail(`${input.length - at} trailing bytes`)
   input = new Uint8Array(0)
-  return new CustomerState(
+  return assembleState(
     now.n,
     evicted === null ? null : evicted.n,
+    evictedT,
     bufNumbers,
     bufStrings,
-    count,
     seen,
-    0,
-    seen.length / 2,
-    evictedT,
     seq,
     events,
     late,

@@ -1,0 +1,205 @@
+import { hashIdFrom, sourceLanes } from "./dedupHash.ts"
+
+/**
+ * An event's identity (`source`, `id`) as the state keeps it for the events
+ * in its lateness buffer: numbers rather than strings wherever possible.
+ *
+ * - A source is an index into a table of the sources this process has seen
+ *   (sources are a handful of services; the index and the source's hash
+ *   lanes are looked up once per event). Index 0: the table is full (a
+ *   flood of distinct sources), the state keeps the string.
+ * - An id that is a lowercase canonical UUID (`8-4-4-4-12` hex digits, what
+ *   the CloudEvents SDKs generate) is kept as three integers of 48 bits: its
+ *   36 characters read as 4-bit values, a dash as 0. A string of 36
+ *   characters costs 56 bytes of heap and a pointer, and a buffered string
+ *   that outlives a young-generation GC is copied by it; three numbers in
+ *   the state's double array cost 24 bytes and nothing to the GC. The dashes
+ *   sit at the same places in every UUID, so two packed ids compare as their
+ *   strings do (word by word). Any other id is kept as its string.
+ *
+ * `readKey` reads an arriving id once for both its dedup hash (the one of
+ * `hashId`, bit for bit: remembered hashes, serialized ones included, stay
+ * valid) and its packed form.
+ */
+
+const SOURCE_LIMIT = 65_536
+const sourceNames: Array<string> = [""]
+const sourceH1: Array<number> = [0]
+const sourceH2: Array<number> = [0]
+const sourceIndex = new Map<string, number>()
+let lastSourceName = ""
+let lastSourceIndex = 0
+
+/** The index of a source (≥ 1), or 0 when the table is full and the caller must keep the string. */
+export const sourceIndexOf = (source: string): number => {
+  // Runs of one source are common; comparing with the last one is cheaper than hashing it for the map.
+  if (source === lastSourceName) return lastSourceIndex
+  let index = sourceIndex.get(source)
+  if (index === undefined) {
+    if (sourceNames.length > SOURCE_LIMIT) return 0
+    index = sourceNames.length
+    const lanes = sourceLanes(source)
+    sourceNames.push(source)
+    sourceH1.push(lanes.h1)
+    sourceH2.push(lanes.h2)
+    sourceIndex.set(source, index)
+  }
+  lastSourceName = sourceNames[index]!
+  lastSourceIndex = index
+  return index
+}
+
+/** The source of index ≥ 1 (one shared string instance). */
+export const sourceName = (index: number): string => sourceNames[index]!
+
+/** Where `readKey` and `packId` leave their results (module-level: no allocation per event). */
+export const key = {
+  /** The 53-bit dedup hash of (source, id). */
+  hash: 0,
+  /** The packed id (k0 < 0: not a lowercase UUID, kept as a string). */
+  k0: -1,
+  k1: 0,
+  k2: 0
+}
+
+/** Per ASCII code: a hex digit's value, 16 for '-', 32 for anything else. */
+const NIBBLE = new Uint8Array(128).fill(32)
+/** Per ASCII code: 0 for a hex digit, 1 for '-', 16 for anything else. */
+const CLASS = new Uint8Array(128).fill(16)
+for (let c = 48; c <= 57; c++) {
+  NIBBLE[c] = c - 48
+  CLASS[c] = 0
+}
+for (let c = 97; c <= 102; c++) {
+  NIBBLE[c] = c - 87
+  CLASS[c] = 0
+}
+NIBBLE[45] = 16
+CLASS[45] = 1
+
+const TWO_16 = 65_536
+const TWO_32 = 4_294_967_296
+
+/**
+ * Sets `key.hash` to `hashId` of (source, id) and `key.k0..k2` to the packed
+ * id (k0 = −1 when it is not a lowercase UUID), reading the id once.
+ * `source` is the index of `sourceIndexOf`, or 0 with the source's string.
+ */
+export const readKey = (source: number, sourceString: string, id: string): void => {
+  let h1: number
+  let h2: number
+  if (source > 0) {
+    h1 = sourceH1[source]!
+    h2 = sourceH2[source]!
+  } else {
+    const lanes = sourceLanes(sourceString)
+    h1 = lanes.h1
+    h2 = lanes.h2
+  }
+  if (id.length !== 36) {
+    key.hash = hashIdFrom(h1, h2, id)
+    key.k0 = -1
+    return
+  }
+  // hashId's loop for 36 code units (nine whole steps, no tail), and the nibbles beside it.
+  h1 ^= 36
+  h2 ^= 36
+  let any = 0
+  let classes = 0
+  let w0 = 0
+  let w1 = 0
+  let w2 = 0
+  for (let i = 0; i < 36; i += 4) {
+    const a = id.charCodeAt(i)
+    const b = id.charCodeAt(i + 1)
+    const c = id.charCodeAt(i + 2)
+    const d = id.charCodeAt(i + 3)
+    h1 = Math.imul(h1 ^ ((a << 16) | b), 2654435761)
+    h2 = Math.imul(h2 ^ ((c << 16) | d), 1597334677)
+    any |= a | b | c | d
+    const a7 = a & 127
+    const b7 = b & 127
+    const c7 = c & 127
+    const d7 = d & 127
+    classes += CLASS[a7]! + CLASS[b7]! + CLASS[c7]! + CLASS[d7]!
+    const group =
+      ((NIBBLE[a7]! & 15) << 12) | ((NIBBLE[b7]! & 15) << 8) | ((NIBBLE[c7]! & 15) << 4) | (NIBBLE[d7]! & 15)
+    if (i < 12) w0 = w0 * TWO_16 + group
+    else if (i < 24) w1 = w1 * TWO_16 + group
+    else w2 = w2 * TWO_16 + group
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507)
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507)
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+  key.hash = 4294967296 * (2097151 & h2) + (h1 >>> 0)
+  // Four dashes and 32 hex digits (any other character adds 16), ASCII only, the dashes where a UUID has them.
+  if (
+    classes === 4 &&
+    any < 128 &&
+    id.charCodeAt(8) === 45 &&
+    id.charCodeAt(13) === 45 &&
+    id.charCodeAt(18) === 45 &&
+    id.charCodeAt(23) === 45
+  ) {
+    key.k0 = w0
+    key.k1 = w1
+    key.k2 = w2
+  } else {
+    key.k0 = -1
+  }
+}
+
+/** Sets `key.k0..k2` to the packed form of `id` (k0 = −1: keep the string). For restored states. */
+export const packId = (id: string): void => {
+  key.k0 = -1
+  if (id.length !== 36) return
+  let classes = 0
+  const words = [0, 0, 0]
+  for (let i = 0; i < 36; i++) {
+    const c = id.charCodeAt(i)
+    if (c >= 128) return
+    classes += CLASS[c]!
+    words[Math.floor(i / 12)] = words[Math.floor(i / 12)]! * 16 + (NIBBLE[c]! & 15)
+  }
+  if (classes !== 4 || id[8] !== "-" || id[13] !== "-" || id[18] !== "-" || id[23] !== "-") return
+  key.k0 = words[0]!
+  key.k1 = words[1]!
+  key.k2 = words[2]!
+}
+
+const HEX = "0123456789abcdef"
+
+/** The id a packed key stands for. */
+export const unpackId = (k0: number, k1: number, k2: number): string => {
+  let out = ""
+  const words = [k0, k1, k2]
+  for (let w = 0; w < 3; w++) {
+    const word = words[w]!
+    // 12 nibbles: the high 16 bits, then the low 32.
+    const high = Math.floor(word / TWO_32)
+    const low = word - high * TWO_32
+    for (let i = 0; i < 12; i++) {
+      const position = w * 12 + i
+      const nibble = i < 4 ? (high >>> (12 - 4 * i)) & 15 : Math.floor(low / 2 ** (44 - 4 * i)) & 15
+      out += position === 8 || position === 13 || position === 18 || position === 23 ? "-" : HEX[nibble]
+    }
+  }
+  return out
+}
+
+/** The ASCII bytes of a packed id, written into `into` from `at` (36 bytes; for the codec). */
+export const writePackedId = (into: Uint8Array, at: number, k0: number, k1: number, k2: number): void => {
+  const words = [k0, k1, k2]
+  for (let w = 0; w < 3; w++) {
+    const word = words[w]!
+    const high = Math.floor(word / TWO_32)
+    const low = word - high * TWO_32
+    for (let i = 0; i < 12; i++) {
+      const position = w * 12 + i
+      const nibble = i < 4 ? (high >>> (12 - 4 * i)) & 15 : Math.floor(low / 2 ** (44 - 4 * i)) & 15
+      into[at + position] =
+        position === 8 || position === 13 || position === 18 || position === 23 ? 45 : HEX.charCodeAt(nibble)
+    }
+  }
+}
