@@ -1,5 +1,6 @@
 import { Cause, Deferred, Effect, Exit, Fiber, Schema, type Scope } from "effect"
 import type { Consumer, Kafka, KafkaMessage } from "kafkajs"
+import { emptyHeaderMap } from "./headerMap.ts"
 import { type ConsumedRecord, type PartitionOffset, PendingBatch, type TakenBatch } from "./pendingBatch.ts"
 
 /**
@@ -114,7 +115,7 @@ type PauseReason = "backpressure" | "write-failing" | "draining"
 const reasonOf = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
 
 const toRecord = (topic: string, partition: number, message: KafkaMessage): ConsumedRecord => {
-  const headers: Record<string, string | undefined> = {}
+  const headers: Record<string, string | undefined> = emptyHeaderMap()
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     const first = Array.isArray(value) ? value[0] : value
     headers[name] = first === undefined ? undefined : first.toString("utf8")

@@ -9,6 +9,7 @@ import {
 } from "@xpscore/events"
 import type { Result } from "effect"
 import type { IHeaders, KafkaMessage, Message } from "kafkajs"
+import { emptyHeaderMap } from "./headerMap.ts"
 
 /** Where a dead-lettered record was read, and by whom. */
 export interface DeadLetterOrigin {
@@ -68,7 +69,7 @@ export const deadLetterMessage = (
   reason: DeadLetterReason,
   nowMs: number
 ): Message => {
-  let kept: IHeaders = {}
+  let kept: IHeaders = emptyHeaderMap()
   if (message.headers !== undefined) {
     for (const name in message.headers) {
       const value = message.headers[name]
@@ -94,7 +95,7 @@ export const deadLetterMessage = (
     const keptBytes = headerBytes(kept)
     if (keptBytes > MAX_KEPT_HEADER_BYTES) {
       added[deadLetterTruncationHeaderNames.headersBytes] = String(keptBytes)
-      kept = {}
+      kept = emptyHeaderMap()
     }
     if (key !== null && sizeOf(key) > MAX_KEPT_KEY_BYTES) {
       added[deadLetterTruncationHeaderNames.keyBytes] = String(sizeOf(key))
@@ -113,7 +114,7 @@ export const deadLetterMessage = (
 
 /** Header values as text (the first value of a repeated header), as the dead-letter readers want them. */
 export const headersAsText = (headers: IHeaders | undefined): Record<string, string | undefined> => {
-  const text: Record<string, string | undefined> = {}
+  const text: Record<string, string | undefined> = emptyHeaderMap()
   if (headers === undefined) return text
   for (const name in headers) {
     const value = headers[name]
@@ -129,7 +130,7 @@ export const readDeadLetterMessage = (message: KafkaMessage): Result.Result<Dead
 
 /** The headers the record had before it was dead-lettered: what a re-drive sends. */
 export const originalHeaders = (headers: IHeaders | undefined): IHeaders => {
-  const original: IHeaders = {}
+  const original: IHeaders = emptyHeaderMap()
   if (headers === undefined) return original
   for (const name in headers) {
     const value = headers[name]

@@ -2,6 +2,7 @@ import { formatTimestamp, parseTimestamp } from "@xpscore/events"
 import { Effect, Schema } from "effect"
 import type { IHeaders, Kafka, Message } from "kafkajs"
 import { originalHeaders } from "./deadLetters.ts"
+import { emptyHeaderMap } from "./headerMap.ts"
 import { murmur2Partitioner } from "./murmur2Partitioner.ts"
 
 /**
@@ -64,7 +65,7 @@ export interface RedriveSource {
  * earlier redrive's replaced, its count carried on).
  */
 export const redriveMessage = (letter: RedriveSource, nowMs: number): Message => {
-  const headers: IHeaders = {}
+  const headers: IHeaders = emptyHeaderMap()
   const original = originalHeaders(letter.headers)
   for (const name in original) {
     if (name !== redriveHeaderNames.of && name !== redriveHeaderNames.time && name !== redriveHeaderNames.count) {

@@ -54,6 +54,21 @@ describe("redriveMessage", () => {
     )
   })
 
+  it("keeps a header named __proto__ (Kafka allows any name; kafkajs decodes it as an own property)", () => {
+    // as kafkajs decodes it: an own property (an object literal's `__proto__:` would set the prototype)
+    const headers: IHeaders = Object.fromEntries([
+      ["__proto__", Buffer.from("p")],
+      ["trace", Buffer.from("t")]
+    ])
+    expect(Object.keys(headers)).toEqual(["__proto__", "trace"])
+    const sent = redriveMessage(letterOf(Buffer.from("c-1"), Buffer.from("{}"), headers), 1_000)
+    expect(Object.keys(sent.headers!).filter((name) => !name.startsWith("xpscore-redrive-"))).toEqual([
+      "__proto__",
+      "trace"
+    ])
+    expect(Object.getOwnPropertyDescriptor(sent.headers, "__proto__")?.value).toEqual(Buffer.from("p"))
+  })
+
   it("counts a second redrive of an original that failed again, replacing the first's headers", () => {
     const first = redriveMessage(letterOf(Buffer.from("c-1"), Buffer.from("{}"), { trace: Buffer.from("t") }), 1_000)
     // it fails again: the scorer dead-letters it with the redrive headers kept
