@@ -1,6 +1,10 @@
 import { kafkaBrokersConfig } from "@xpscore/config"
 import { type Context, Effect, type LogLevel } from "effect"
 import { Kafka, type LogEntry, logLevel } from "kafkajs"
+import { installAbortedTransactionsFix } from "./abortedTransactions.ts"
+
+// before any client fetches: kafkajs alone can hand out records of aborted transactions
+installAbortedTransactionsFix()
 
 export interface KafkaClientOptions {
   readonly clientId: string
