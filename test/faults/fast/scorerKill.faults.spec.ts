@@ -1,6 +1,6 @@
 import { seededRandom } from "@xpscore/simulator"
 import { describe, expect, it } from "vitest"
-import { waitReady } from "../../e2e/scorerProcess.ts"
+import { type ServiceProcess, waitReady } from "../../e2e/scorerProcess.ts"
 import { eventuallyTrue, FaultRun } from "../harness/faultRun.ts"
 import { simulatedStream } from "../harness/inputRecords.ts"
 import { OpenTransactionProbe } from "../harness/openTransactions.ts"
@@ -10,12 +10,34 @@ import { OpenTransactionProbe } from "../harness/openTransactions.ts"
  * publishing, at random moments and, every other time, at a moment when the
  * broker shows one of its transactions open (records written to the scores
  * or changelog topic, neither committed nor aborted). Each time a new scorer
- * process takes over. The end state must equal the crash-free reference.
+ * process takes over (and fences the dead one's transactional ids, aborting
+ * what it left open). The end state must equal the crash-free reference.
  */
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const KILLS = 6
+
+/**
+ * A transaction lives for milliseconds: seen open by the probe, it may be
+ * committed before a SIGKILL lands. So the scorer is frozen (SIGSTOP) the
+ * moment one is seen open, and killed only if it is still open once frozen
+ * (a frozen process sends nothing more); otherwise it is resumed and the
+ * next open transaction is tried.
+ */
+const killInsideOpenTransaction = async (scorer: ServiceProcess, probe: OpenTransactionProbe) => {
+  for (let attempt = 1; attempt <= 50; attempt++) {
+    await eventuallyTrue(async () => (await probe.open()).length > 0, "a transaction to be open", 30_000)
+    scorer.child.kill("SIGSTOP")
+    await sleep(200)
+    if ((await probe.open()).length > 0) {
+      await scorer.kill()
+      return
+    }
+    scorer.child.kill("SIGCONT")
+  }
+  throw new Error("no transaction of the scorer stayed open in 50 attempts")
+}
 
 describe("scenario 1: SIGKILL the scorer", () => {
   it(`at ${KILLS} random points, every other one inside an open transaction: nothing lost, nothing applied twice`, async () => {
@@ -32,10 +54,8 @@ describe("scenario 1: SIGKILL the scorer", () => {
         for (let kill = 1; kill <= KILLS; kill++) {
           await waitReady(scorer)
           await sleep(random.between(500, 3000))
-          if (kill % 2 === 0) {
-            await eventuallyTrue(async () => (await probe.open()).length > 0, "a transaction to be open", 30_000)
-          }
-          await scorer.kill()
+          if (kill % 2 === 0) await killInsideOpenTransaction(scorer, probe)
+          else await scorer.kill()
           const killedAtMs = Date.now()
           const baseline = await run.committed(run.scorerGroup, run.scorerInput)
           // what the dead process left behind: markers of a commit it asked for would be written within milliseconds

@@ -42,12 +42,41 @@ export const projectorDefaults = {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/**
+ * Polls `check` until it holds. A check that throws counts as "not yet": the
+ * broker or server it asks may be the one a scenario is restarting (a group
+ * coordinator that moved, a refused connection); the last error is reported
+ * if the time runs out.
+ */
 export const eventuallyTrue = async (check: () => Promise<boolean>, what: string, timeoutMs = 120_000) => {
   const started = Date.now()
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+  let lastError: unknown
+  while (true) {
+    try {
+      if (await check()) return
+    } catch (error) {
+      lastError = error
+    }
+    if (Date.now() - started > timeoutMs) {
+      const cause = lastError === undefined ? "" : ` (last error: ${(lastError as Error).message ?? lastError})`
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`)
+    }
     await sleep(100)
   }
+}
+
+/** `operation`, tried again for up to `timeoutMs` while it fails (see {@link eventuallyTrue}). */
+export const retrying = async <A>(operation: () => Promise<A>, what: string, timeoutMs = 60_000): Promise<A> => {
+  let result: { readonly value: A } | undefined
+  await eventuallyTrue(
+    async () => {
+      result = { value: await operation() }
+      return true
+    },
+    what,
+    timeoutMs
+  )
+  return result!.value
 }
 
 export interface PublishOptions {
@@ -206,7 +235,10 @@ export class FaultRun {
 
   /** Records the group has committed, summed over the topics' partitions. */
   async committed(group: string, topics: ReadonlyArray<string>): Promise<number> {
-    const entries = await this.admin.fetchOffsets({ groupId: group, topics: [...topics] })
+    const entries = await retrying(
+      () => this.admin.fetchOffsets({ groupId: group, topics: [...topics] }),
+      `the committed offsets of ${group}`
+    )
     return entries.reduce(
       (sum, entry) => sum + entry.partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0),
       0
@@ -217,7 +249,8 @@ export class FaultRun {
   async end(topics: ReadonlyArray<string>): Promise<number> {
     let sum = 0
     for (const topic of topics) {
-      for (const p of await this.admin.fetchTopicOffsets(topic)) sum += Number(p.high)
+      const offsets = await retrying(() => this.admin.fetchTopicOffsets(topic), `the end offsets of ${topic}`)
+      for (const p of offsets) sum += Number(p.high)
     }
     return sum
   }

@@ -202,6 +202,8 @@ export const judge = (input: {
       continue
     }
     lettersCount.duplicated += letters.length - 1
+    if (letters.length > 1)
+      problems.add("dead letters", `${letters.length} dead letters for ${expectation.what} at ${at}`)
     const letter = letters[0]!
     if (letter.rule !== expectation.rule || letter.path !== expectation.path) {
       problems.add(
