@@ -1,0 +1,66 @@
+import type { Message, Producer } from "kafkajs"
+import type { BenchRecord } from "./benchInput.ts"
+import type { LatencyPhase } from "./benchPlan.ts"
+import { sleep } from "./groupProgress.ts"
+import type { ProbeTracker } from "./latencyProbes.ts"
+
+/** Probes per second at most; at low rates one record in twenty is a probe. */
+const MAX_PROBES_PER_SECOND = 50
+
+export interface OfferedResult {
+  /** input records sent (probes not included) */
+  readonly records: number
+  readonly probes: number
+  /** what was actually offered: records and probes over the phase's wall time */
+  readonly achievedRate: number
+}
+
+/**
+ * Sends the input from `from` at `phase.rate` records per second for
+ * `phase.seconds`, probes included in the rate: every few milliseconds
+ * whatever is due goes out in one produce request (a producer that cannot
+ * keep up sends larger requests, and the achieved rate says so).
+ */
+export const offerLoad = async (
+  producer: Producer,
+  topic: string,
+  records: ReadonlyArray<BenchRecord>,
+  from: number,
+  phase: LatencyPhase,
+  probes: ProbeTracker
+): Promise<OfferedResult> => {
+  const total = Math.ceil(phase.rate * phase.seconds)
+  const probeEvery = Math.max(1, Math.round(phase.rate / Math.min(MAX_PROBES_PER_SECOND, phase.rate / 20)))
+  const startedAt = performance.now()
+  let sent = 0
+  let cursor = from
+  let probeCount = 0
+  while (sent < total) {
+    const due = Math.min(total, Math.floor((phase.rate * (performance.now() - startedAt)) / 1000))
+    if (due > sent) {
+      const messages: Array<Message> = []
+      const probeIds: Array<string> = []
+      for (; sent < due; sent++) {
+        if (sent % probeEvery === 0) {
+          const probe = probes.next()
+          probeIds.push(probe.id)
+          messages.push(probe.message)
+        } else {
+          if (cursor >= records.length) throw new Error(`the input ran out at record ${cursor}`)
+          const record = records[cursor++]!
+          messages.push({ key: record.key, value: record.value })
+        }
+      }
+      probes.sent(probeIds, performance.now())
+      probeCount += probeIds.length
+      await producer.send({ topic, messages, acks: 1 })
+    } else {
+      await sleep(5)
+    }
+  }
+  return {
+    records: cursor - from,
+    probes: probeCount,
+    achievedRate: total / ((performance.now() - startedAt) / 1000)
+  }
+}
