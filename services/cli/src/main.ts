@@ -2,6 +2,7 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { LocalInfra } from "@xpscore/infra"
 import { Effect, Layer, Logger } from "effect"
 import { Command } from "effect/cli"
+import { benchCommand } from "./commands/benchCommand.ts"
 import { deadLettersCommand } from "./commands/deadLettersCommand.ts"
 import { demoCommand } from "./commands/demoCommand.ts"
 import { infraCommand } from "./commands/infraCommand.ts"
@@ -37,7 +38,8 @@ const xpscore = Command.make("xpscore").pipe(
     inspectCommand,
     replayCommand,
     deadLettersCommand,
-    scoreCommand
+    scoreCommand,
+    benchCommand
   ])
 )
 
