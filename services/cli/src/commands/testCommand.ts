@@ -1,3 +1,4 @@
+import * as path from "node:path"
 import { repoRoot } from "@xpscore/infra"
 import { Console, Effect, Schema } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
@@ -79,7 +80,17 @@ export const testCommand = Command.make(
           name: "tests",
           command: "vitest",
           args: ["run", ...chosen.flatMap((name) => ["--project", name]), ...filters]
-        }
+        },
+        // the whole suite also runs every benchmark step once at toy sizes (a smoke run: no figure is judged)
+        ...(project.length === 0 && filters.length === 0
+          ? [
+              {
+                name: "bench",
+                command: process.execPath,
+                args: [path.join(repoRoot, "services", "cli", "src", "main.ts"), "bench", "--quick"]
+              }
+            ]
+          : [])
       ]
       const results = []
       for (const step of steps) results.push(yield* runStep(step))
@@ -92,6 +103,6 @@ export const testCommand = Command.make(
     })
 ).pipe(
   Command.withDescription(
-    "The whole suite: typecheck, lint, then unit, integration, e2e and fast fault-injection tests against real Kafka and ClickHouse (started if needed)"
+    "The whole suite: typecheck, lint, then unit, integration, e2e and fast fault-injection tests against real Kafka and ClickHouse (started if needed), then a quick bench smoke run"
   )
 )
