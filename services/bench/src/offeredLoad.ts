@@ -6,6 +6,7 @@ import type { ProbeTracker } from "./latencyProbes.ts"
 
 /** Probes per second at most; at low rates one record in twenty is a probe. */
 const MAX_PROBES_PER_SECOND = 50
+const MAX_REQUEST_RECORDS = 2_000
 
 export interface OfferedResult {
   /** input records sent (probes not included) */
@@ -36,7 +37,13 @@ export const offerLoad = async (
   let cursor = from
   let probeCount = 0
   while (sent < total) {
-    const due = Math.min(total, Math.floor((phase.rate * (performance.now() - startedAt)) / 1000))
+    // one request carries at most MAX_REQUEST_RECORDS: a producer that fell behind must not build a request
+    // above the broker's message.max.bytes
+    const due = Math.min(
+      total,
+      sent + MAX_REQUEST_RECORDS,
+      Math.floor((phase.rate * (performance.now() - startedAt)) / 1000)
+    )
     if (due > sent) {
       const messages: Array<Message> = []
       const probeIds: Array<string> = []

@@ -125,7 +125,10 @@ const startServices = (namespace: Namespace) =>
       }
       return undefined
     }
-    return { stop: Fiber.interruptAll([scorer, projector]), failed }
+    const stop = Fiber.interruptAll([scorer, projector])
+    // stopped with the figure's scope too, when a step fails: a detached service would keep the process alive
+    yield* Effect.addFinalizer(() => stop)
+    return { stop, failed }
   })
 
 /** Waits until the scorer committed the whole input topic and the projector everything the scorer wrote. */
