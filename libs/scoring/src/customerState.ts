@@ -2,6 +2,11 @@ import { dimensionHash, issueHash } from "./dedupHash.ts"
 import { key, packId, readKey, sourceIndexOf, sourceName, unpackId } from "./eventKey.ts"
 import {
   addSumsOnly,
+  E_LABEL,
+  E_META,
+  E_T,
+  E_X,
+  E_Y,
   type Fold,
   initialFold,
   KIND_EXPECTATION,
@@ -138,17 +143,17 @@ export class CustomerState implements Fold {
 
 /** The first pair of the dedup ring in `b`. */
 export const RING = 1
-/** Numbers per buffered event, and their offsets. */
+/** Numbers per buffered event, and their offsets (the fold reads a slot as an event: see `E_T` in fold.ts). */
 export const BUF_STRIDE = 9
-export const B_T = 0
+export const B_T = E_T
 /** The fold's meta (kind, flag, scale) in the low byte, the source's index (eventKey.ts; 0: in `bs`) above it. */
-export const B_META = 1
-export const B_X = 2
-export const B_Y = 3
+export const B_META = E_META
+export const B_X = E_X
+export const B_Y = E_Y
 /** The dedup hash of (source, id). */
 export const B_HASH = 4
 /** The hash of the dimension or issue id. */
-export const B_LABEL = 5
+export const B_LABEL = E_LABEL
 /** The packed id (B_K0 < 0: the id is in `bs`). */
 export const B_K0 = 6
 export const B_K1 = 7
@@ -315,20 +320,33 @@ const closeEvicted = (s: CustomerState): void => {
  */
 const INTERN_LIMIT = 65_536
 const dimensionLabels = new Map<string, number>()
+/** The last dimension of each length (mod 32) and its label: see `sourceIndexOf` (eventKey.ts) for why. */
+const LABEL_CACHE = 32
+const cachedDimensions: Array<string> = new Array<string>(LABEL_CACHE).fill("")
+const cachedLabels: Array<number> = new Array<number>(LABEL_CACHE).fill(0.5).fill(0)
 /** The label hash of a dimension name, cached: dimension names are few and repeat on every expectation. */
 const dimensionLabel = (name: string): number => {
-  const known = dimensionLabels.get(name)
-  if (known !== undefined) return known
-  const label = dimensionHash(name)
-  if (dimensionLabels.size < INTERN_LIMIT) dimensionLabels.set(name, label)
+  const slot = name.length & (LABEL_CACHE - 1)
+  if (name === cachedDimensions[slot] && name.length > 0) return cachedLabels[slot]!
+  let label = dimensionLabels.get(name)
+  if (label === undefined) {
+    label = dimensionHash(name)
+    if (dimensionLabels.size < INTERN_LIMIT) dimensionLabels.set(name, label)
+  }
+  cachedDimensions[slot] = name
+  cachedLabels[slot] = label
   return label
 }
 
-/** The packed form of the arriving event, in module-level slots (allocation-free). */
-const packed = { meta: 0, x: 0, y: 0, label: 0 }
+/**
+ * The arriving event, packed as a buffer slot (`BUF_STRIDE` numbers at the
+ * `B_` offsets): module-level, so that no double is passed to a function
+ * V8 does not inline (each would be boxed) and nothing is allocated per event.
+ */
+const arrival = doubles(BUF_STRIDE)
 
 /**
- * Packs the arriving event. Dispatches on the kind's length and first letter
+ * Packs the arriving event's kind and payload into `arrival`. Dispatches on the kind's length and first letter
  * rather than comparing strings: a decoder's strings of more than ten
  * characters are not internalized, and comparing them would cost more than
  * everything else here.
@@ -338,34 +356,34 @@ const pack = (event: ModelEvent): void => {
   const first = kind.charCodeAt(0)
   if (first === 116 /* t */) {
     const e = event as TouchpointEvent
-    packed.meta = KIND_TOUCHPOINT
-    packed.x = e.quality
-    packed.y = 0
-    packed.label = 0
+    arrival[B_META] = KIND_TOUCHPOINT
+    arrival[B_X] = e.quality
+    arrival[B_Y] = 0
+    arrival[B_LABEL] = 0
   } else if (first === 101 /* e */) {
     const e = event as ExpectationEvent
-    packed.meta = KIND_EXPECTATION | (e.negotiated ? 8 : 0)
-    packed.x = e.expected
-    packed.y = e.actual
-    packed.label = dimensionLabel(e.dimension)
+    arrival[B_META] = KIND_EXPECTATION | (e.negotiated ? 8 : 0)
+    arrival[B_X] = e.expected
+    arrival[B_Y] = e.actual
+    arrival[B_LABEL] = dimensionLabel(e.dimension)
   } else if (first === 115 /* s */) {
     const e = event as SurveyEvent
-    packed.meta = KIND_SURVEY | ((e.scale === "nps" ? SCALE_NPS : e.scale === "csat" ? SCALE_CSAT : SCALE_CES) << 4)
-    packed.x = e.value
-    packed.y = 0
-    packed.label = 0
+    arrival[B_META] = KIND_SURVEY | ((e.scale === "nps" ? SCALE_NPS : e.scale === "csat" ? SCALE_CSAT : SCALE_CES) << 4)
+    arrival[B_X] = e.value
+    arrival[B_Y] = 0
+    arrival[B_LABEL] = 0
   } else if (kind.length === 11 /* issueOpened */) {
     const e = event as IssueOpenedEvent
-    packed.meta = KIND_ISSUE_OPENED
-    packed.x = e.severity
-    packed.y = 0
-    packed.label = issueHash(e.issueId)
+    arrival[B_META] = KIND_ISSUE_OPENED
+    arrival[B_X] = e.severity
+    arrival[B_Y] = 0
+    arrival[B_LABEL] = issueHash(e.issueId)
   } else {
     const e = event as IssueResolvedEvent
-    packed.meta = KIND_ISSUE_RESOLVED | (e.withinSla ? 8 : 0)
-    packed.x = e.quality
-    packed.y = 0
-    packed.label = issueHash(e.issueId)
+    arrival[B_META] = KIND_ISSUE_RESOLVED | (e.withinSla ? 8 : 0)
+    arrival[B_X] = e.quality
+    arrival[B_Y] = 0
+    arrival[B_LABEL] = issueHash(e.issueId)
   }
 }
 
@@ -427,30 +445,29 @@ const report = (
   out.recovery = branchNames[branch]
 }
 
-/**
- * Compares the key (t, id, source) of buffered event `i` with the arriving
- * one (its id packed in `key`, see `readKey`).
- */
-const compareWithBuffered = (
-  s: CustomerState,
-  i: number,
-  t: number,
-  id: string,
-  source: number,
-  sourceString: string
-): number => {
+/** Compares the key (t, id, source) of buffered event `i` with the arriving one (`arrival`). */
+const compareWithBuffered = (s: CustomerState, i: number, id: string, source: number, sourceString: string): number => {
+  const bt = s.b[bufferBase(s) + i * BUF_STRIDE + B_T]!
+  const t = arrival[B_T]!
+  if (bt !== t) return bt < t ? -1 : 1
+  return compareIdentity(s, i, id, source, sourceString)
+}
+
+/** Compares the identity (id, source) of buffered event `i` with the arriving one's (`arrival`). */
+const compareIdentity = (s: CustomerState, i: number, id: string, source: number, sourceString: string): number => {
   const b = s.b
   const at = bufferBase(s) + i * BUF_STRIDE
-  const bt = b[at + B_T]!
-  if (bt !== t) return bt < t ? -1 : 1
   const k0 = b[at + B_K0]!
-  if (k0 >= 0 && key.k0 >= 0) {
+  const ak0 = arrival[B_K0]!
+  if (k0 >= 0 && ak0 >= 0) {
     // Packed ids compare as their strings do.
-    if (k0 !== key.k0) return k0 < key.k0 ? -1 : 1
+    if (k0 !== ak0) return k0 < ak0 ? -1 : 1
     const k1 = b[at + B_K1]!
-    if (k1 !== key.k1) return k1 < key.k1 ? -1 : 1
+    const ak1 = arrival[B_K1]!
+    if (k1 !== ak1) return k1 < ak1 ? -1 : 1
     const k2 = b[at + B_K2]!
-    if (k2 !== key.k2) return k2 < key.k2 ? -1 : 1
+    const ak2 = arrival[B_K2]!
+    if (k2 !== ak2) return k2 < ak2 ? -1 : 1
   } else {
     const bid = bufferedId(s, i)
     if (bid !== id) return bid < id ? -1 : 1
@@ -462,23 +479,23 @@ const compareWithBuffered = (
   return 0
 }
 
-/** Buffered events by hash, confirmed by their identity; older ones by hash alone. */
-const isDuplicate = (s: CustomerState, hash: number, id: string, source: number, sourceString: string): boolean => {
+/** Buffered events by hash, confirmed by their identity (whatever their time); older ones by hash alone. */
+const isDuplicate = (s: CustomerState, id: string, source: number, sourceString: string): boolean => {
   const b = s.b
+  const hash = arrival[B_HASH]!
   const base = bufferBase(s)
   const end = base + s.bc * BUF_STRIDE
-  for (let at = base + B_HASH; at < end; at += BUF_STRIDE) {
-    if (b[at] === hash) {
-      const i = (at - B_HASH - base) / BUF_STRIDE
-      // The same identity whatever the time: compare with the buffered event's time, so only the identity decides.
-      if (compareWithBuffered(s, i, b[at - B_HASH + B_T]!, id, source, sourceString) === 0) return true
-    }
+  for (let at = base + B_HASH, i = 0; at < end; at += BUF_STRIDE, i++) {
+    if (b[at] === hash && compareIdentity(s, i, id, source, sourceString) === 0) return true
   }
-  const rc = s.rc
-  let at = s.ss
-  for (let i = 0; i < s.sc; i++) {
-    if (b[RING + at * 2 + 1] === hash) return true
-    at = at + 1 === rc ? 0 : at + 1
+  // The remembered pairs in two runs (the ring wraps at most once); their order does not matter here.
+  const first = s.ss
+  const wrapped = first + s.sc - s.rc
+  const firstEnd = RING + 2 * (wrapped > 0 ? s.rc : first + s.sc)
+  for (let at = RING + 2 * first + 1; at < firstEnd; at += 2) if (b[at] === hash) return true
+  if (wrapped > 0) {
+    const secondEnd = RING + 2 * wrapped
+    for (let at = RING + 1; at < secondEnd; at += 2) if (b[at] === hash) return true
   }
   return false
 }
@@ -513,11 +530,15 @@ const growRing = (s: CustomerState, start: number, count: number, pairs: number)
  * than the dedup horizon leave from the front (events leave the buffer in
  * time order, so the front is the oldest but for the rare event that came
  * beyond the horizon), and so does the oldest beyond `dedupCap`. The ring
- * only grows (by `SLACK` pairs, up to `dedupCap`); a restored state is exact-size.
+ * only grows (by half, at least `SLACK` pairs, up to `dedupCap`: each growth
+ * copies the buffer along); a restored state is exact-size.
  */
-const remember = (s: CustomerState, t: number, hash: number, p: Params): void => {
+const remember = (s: CustomerState, src: ReadonlyArray<number>, at: number, p: Params): void => {
   const cap = p.dedupCap
   if (cap === 0) return
+  // Read before the ring may grow (and `src` be replaced when it is the state's array).
+  const t = src[at + B_T]!
+  const hash = src[at + B_HASH]!
   const horizon = s.n[T_REF]! - p.dedupHorizonHours * HOUR_MS
   if (t < horizon) return
   let b = s.b
@@ -534,15 +555,15 @@ const remember = (s: CustomerState, t: number, hash: number, p: Params): void =>
     count -= out
   }
   if (count === pairs) {
-    growRing(s, start, count, Math.min(cap, pairs + SLACK))
+    growRing(s, start, count, Math.min(cap, pairs + (pairs >> 1 > SLACK ? pairs >> 1 : SLACK)))
     b = s.b
     pairs = s.rc
     start = 0
   }
-  let at = start + count
-  if (at >= pairs) at -= pairs
-  b[RING + at * 2] = t
-  b[RING + at * 2 + 1] = hash
+  let slot = start + count
+  if (slot >= pairs) slot -= pairs
+  b[RING + slot * 2] = t
+  b[RING + slot * 2 + 1] = hash
   s.ss = start
   s.sc = count + 1
 }
@@ -555,21 +576,25 @@ const evictHead = (s: CustomerState, k: number, p: Params): void => {
     // Read afresh each time: remembering may move the buffer.
     const b = s.b
     const at = bufferBase(s) + i * BUF_STRIDE
-    const t = b[at + B_T]!
-    stepInOrder(evicted, t, foldMeta(b[at + B_META]!), b[at + B_X]!, b[at + B_Y]!, b[at + B_LABEL]!, p)
-    if (t > b[0]!) b[0] = t
-    remember(s, t, b[at + B_HASH]!, p)
+    stepInOrder(evicted, b, at, p)
+    if (b[at + B_T]! > b[0]!) b[0] = b[at + B_T]!
+    remember(s, b, at, p)
   }
   closeEvicted(s)
 }
 
-/** Copies the current fold into the evicted one: in place when it has the size (the usual case), else exact-size. */
+/**
+ * Copies the current fold into the evicted one: in place when it has room
+ * (the usual case: the two folds have the same dimensions, and at most the
+ * open issues differ), else exact-size.
+ */
 const evictedBecomesCurrent = (s: CustomerState): void => {
   const n = s.n
   const used = usedNumbers(n)
   const en = s.en
-  if (en !== null && en.length === used) {
+  if (en !== null && en.length >= used) {
     for (let i = 0; i < used; i++) en[i] = n[i]!
+    for (let i = used; i < en.length; i++) en[i] = 0
   } else {
     s.en = n.slice(0, used)
   }
@@ -588,9 +613,10 @@ const holdsStrings = (s: CustomerState): boolean => {
 
 /**
  * Drops the first `drop` buffered events and opens a slot at `index` (an
- * index into the result): in place while `b` has room and at most `SLACK`
- * slots more, otherwise into a new array sized by us (V8's push and splice
- * would leave up to 50% slack).
+ * index into the result): in place while `b` has room and not more than
+ * twice the room it needs with `SLACK` slots more, otherwise into a new
+ * array with exactly `SLACK` slots more (V8's push and splice would leave up
+ * to 50% slack).
  */
 const reshapeBuffer = (s: CustomerState, drop: number, index: number): void => {
   const keep = s.bc - drop
@@ -598,10 +624,13 @@ const reshapeBuffer = (s: CustomerState, drop: number, index: number): void => {
   const b = s.b
   const bs = s.bs
   const base = bufferBase(s)
-  const capacity = (b.length - base) / BUF_STRIDE
-  if (capacity < count || capacity > count + SLACK) {
-    // Growing leaves room for SLACK more (events come in sessions); shrinking is to the exact size.
-    const size = capacity < count ? count + SLACK : count
+  const room = b.length - base
+  if (room < count * BUF_STRIDE || room > 2 * (count + SLACK) * BUF_STRIDE) {
+    // Room for SLACK more either way, and kept until it is more than twice
+    // that: events come in sessions, a new session empties the buffer, and
+    // re-allocating it at each session's start and again as it grows was
+    // most of what the fold allocated (and copied the dedup ring with it).
+    const size = count + SLACK
     const out = doubles(base + size * BUF_STRIDE)
     for (let i = 0; i < base; i++) out[i] = b[i]!
     const outS = bs === null ? null : strings(size * 2)
@@ -636,28 +665,12 @@ const reshapeBuffer = (s: CustomerState, drop: number, index: number): void => {
   if (s.bs !== null && drop > 0 && !holdsStrings(s)) s.bs = null
 }
 
-/** Writes the packed arriving event (`packed`, `key`) into buffer slot `index`. */
-const writeBuffered = (
-  s: CustomerState,
-  index: number,
-  t: number,
-  hash: number,
-  id: string,
-  source: number,
-  sourceString: string
-): void => {
+/** Writes the arriving event (`arrival`) into buffer slot `index`. */
+const writeBuffered = (s: CustomerState, index: number, id: string, source: number, sourceString: string): void => {
   const b = s.b
   const at = bufferBase(s) + index * BUF_STRIDE
-  b[at + B_T] = t
-  b[at + B_META] = packed.meta | (source << SOURCE_SHIFT)
-  b[at + B_X] = packed.x
-  b[at + B_Y] = packed.y
-  b[at + B_HASH] = hash
-  b[at + B_LABEL] = packed.label
-  const k0 = key.k0
-  b[at + B_K0] = k0
-  b[at + B_K1] = k0 >= 0 ? key.k1 : 0
-  b[at + B_K2] = k0 >= 0 ? key.k2 : 0
+  for (let j = 0; j < BUF_STRIDE; j++) b[at + j] = arrival[j]!
+  const k0 = arrival[B_K0]!
   if (k0 < 0 || source === 0) {
     if (s.bs === null) s.bs = strings(((b.length - bufferBase(s)) / BUF_STRIDE) * 2)
     s.bs[index * 2] = k0 < 0 ? id : ""
@@ -674,8 +687,7 @@ const refold = (s: CustomerState, watch: number, p: Params, out: MutableApplyOut
   const b = s.b
   const base = bufferBase(s)
   for (let i = 0; i < s.bc; i++) {
-    const at = base + i * BUF_STRIDE
-    stepInOrder(fresh, b[at + B_T]!, foldMeta(b[at + B_META]!), b[at + B_X]!, b[at + B_Y]!, b[at + B_LABEL]!, p)
+    stepInOrder(fresh, b, base + i * BUF_STRIDE, p)
     if (i === watch) {
       report(out, seq, false, true, lastStep.v, lastStep.branch, lastStep.orphan, lastStep.repeatedOpening)
     }
@@ -688,22 +700,15 @@ const refold = (s: CustomerState, watch: number, p: Params, out: MutableApplyOut
  * the current and the evicted fold alike), nothing order-dependent moves,
  * counted as late. Reads the packed event.
  */
-const applyLate = (
-  s: CustomerState,
-  out: MutableApplyOutcome,
-  seq: number,
-  t: number,
-  hash: number,
-  p: Params
-): void => {
+const applyLate = (s: CustomerState, out: MutableApplyOutcome, seq: number, p: Params): void => {
   s.late++
-  const v = lateImpression(s, t, packed.meta, packed.x, packed.y, packed.label, p)
+  const v = lateImpression(s, arrival, 0, p)
   if (!Number.isNaN(v)) {
-    addSumsOnly(s, t, v, packed.meta, p)
-    addSumsOnly(openEvicted(s), t, v, packed.meta, p)
+    addSumsOnly(s, arrival, 0, v, p)
+    addSumsOnly(openEvicted(s), arrival, 0, v, p)
     closeEvicted(s)
   }
-  remember(s, t, hash, p)
+  remember(s, arrival, 0, p)
   report(out, seq, true, false, v, 0, false, false)
 }
 
@@ -722,8 +727,13 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
   const sourceString = event.source
   const source = sourceIndexOf(sourceString)
   readKey(source, sourceString, id)
-  const hash = key.hash
-  if (isDuplicate(s, hash, id, source, sourceString)) {
+  arrival[B_T] = t
+  arrival[B_HASH] = key.hash
+  const k0 = key.k0
+  arrival[B_K0] = k0
+  arrival[B_K1] = k0 >= 0 ? key.k1 : 0
+  arrival[B_K2] = k0 >= 0 ? key.k2 : 0
+  if (isDuplicate(s, id, source, sourceString)) {
     s.duplicates++
     out.seq = seq
     out.applied = false
@@ -738,11 +748,12 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
   }
   s.events++
   pack(event)
+  arrival[B_META] = arrival[B_META]! | (source << SOURCE_SHIFT)
   const count = s.bc
   const tRef = s.n[T_REF]!
   const lateness = p.allowedLatenessHours * HOUR_MS
 
-  if (count === 0 || compareWithBuffered(s, count - 1, t, id, source, sourceString) < 0) {
+  if (count === 0 || compareWithBuffered(s, count - 1, id, source, sourceString) < 0) {
     // In canonical order, the usual case. Which buffered events does it push out?
     const oldest = (t > tRef ? t : tRef) - lateness
     const b = s.b
@@ -752,44 +763,43 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
     if (drop === count && count > 0) {
       // All of them: the evicted fold becomes the current one, copied rather than re-stepped.
       evictedBecomesCurrent(s)
-      stepInOrder(s, t, packed.meta, packed.x, packed.y, packed.label, p)
+      stepInOrder(s, arrival, 0, p)
       report(out, seq, false, false, lastStep.v, lastStep.branch, lastStep.orphan, lastStep.repeatedOpening)
       for (let i = 0; i < count; i++) {
         // Read afresh each time: remembering may move the buffer.
         const at = bufferBase(s) + i * BUF_STRIDE
-        const evictedT = s.b[at + B_T]!
-        if (evictedT > s.b[0]!) s.b[0] = evictedT
-        remember(s, evictedT, s.b[at + B_HASH]!, p)
+        if (s.b[at + B_T]! > s.b[0]!) s.b[0] = s.b[at + B_T]!
+        remember(s, s.b, at, p)
       }
     } else {
-      stepInOrder(s, t, packed.meta, packed.x, packed.y, packed.label, p)
+      stepInOrder(s, arrival, 0, p)
       // Read the step before the evicted fold is stepped.
       report(out, seq, false, false, lastStep.v, lastStep.branch, lastStep.orphan, lastStep.repeatedOpening)
       evictHead(s, drop, p)
     }
     reshapeBuffer(s, drop, count - drop)
-    writeBuffered(s, count - drop, t, hash, id, source, sourceString)
+    writeBuffered(s, count - drop, id, source, sourceString)
     return
   }
 
   // Out of order. Beyond the horizon when older than the allowed lateness, or not after
   // everything that already left the buffer (an equal time is taken as not after).
   if (t < tRef - lateness || t <= s.b[0]!) {
-    applyLate(s, out, seq, t, hash, p)
+    applyLate(s, out, seq, p)
     return
   }
   // Inside the horizon: its place (usually near the end).
   let index = count - 1
-  while (index > 0 && compareWithBuffered(s, index - 1, t, id, source, sourceString) > 0) index--
+  while (index > 0 && compareWithBuffered(s, index - 1, id, source, sourceString) > 0) index--
   const drop = count + 1 > p.bufferCap ? count + 1 - p.bufferCap : 0
   // A full buffer pushes its oldest events out; if this one would be among them, it is beyond the horizon.
   if (index < drop) {
-    applyLate(s, out, seq, t, hash, p)
+    applyLate(s, out, seq, p)
     return
   }
   evictHead(s, drop, p)
   reshapeBuffer(s, drop, index - drop)
-  writeBuffered(s, index - drop, t, hash, id, source, sourceString)
+  writeBuffered(s, index - drop, id, source, sourceString)
   s.reordered++
   refold(s, index - drop, p, out, seq)
 }

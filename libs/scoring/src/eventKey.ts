@@ -27,13 +27,20 @@ const sourceNames: Array<string> = [""]
 const sourceH1: Array<number> = [0]
 const sourceH2: Array<number> = [0]
 const sourceIndex = new Map<string, number>()
-let lastSourceName = ""
-let lastSourceIndex = 0
+/**
+ * The last source seen of each length (mod 32) and its index: a decoder's
+ * strings are fresh and, beyond ten characters, not internalized, so the map
+ * would hash every one of them; a handful of sources mostly differ in
+ * length, and comparing with the one cached for that length is cheaper.
+ */
+const CACHE = 32
+const cachedNames: Array<string> = new Array<string>(CACHE).fill("")
+const cachedIndexes: Array<number> = new Array<number>(CACHE).fill(0)
 
 /** The index of a source (≥ 1), or 0 when the table is full and the caller must keep the string. */
 export const sourceIndexOf = (source: string): number => {
-  // Runs of one source are common; comparing with the last one is cheaper than hashing it for the map.
-  if (source === lastSourceName) return lastSourceIndex
+  const slot = source.length & (CACHE - 1)
+  if (source === cachedNames[slot] && source.length > 0) return cachedIndexes[slot]!
   let index = sourceIndex.get(source)
   if (index === undefined) {
     if (sourceNames.length > SOURCE_LIMIT) return 0
@@ -44,8 +51,8 @@ export const sourceIndexOf = (source: string): number => {
     sourceH2.push(lanes.h2)
     sourceIndex.set(source, index)
   }
-  lastSourceName = sourceNames[index]!
-  lastSourceIndex = index
+  cachedNames[slot] = sourceNames[index]!
+  cachedIndexes[slot] = index
   return index
 }
 

@@ -2,8 +2,6 @@ import {
   B_LABEL,
   B_META,
   B_T,
-  B_X,
-  B_Y,
   BUF_STRIDE,
   bufferBase,
   bufferedId,
@@ -130,7 +128,7 @@ export const explain = (s: CustomerState, atMs: number, p: Params, limit = 10): 
     const at = buffer + i * BUF_STRIDE
     const meta = foldMeta(numbers[at + B_META]!)
     const label = numbers[at + B_LABEL]!
-    stepInOrder(fold, numbers[at + B_T]!, meta, numbers[at + B_X]!, numbers[at + B_Y]!, label, p)
+    stepInOrder(fold, numbers, at, p)
     const kind = meta & 7
     if (kind === KIND_ISSUE_RESOLVED && !lastStep.orphan) {
       const opening = openingByIssue.get(label)

@@ -65,6 +65,21 @@ export const DIM_STRIDE = 2
  */
 export const OPEN_STRIDE = 5
 
+/**
+ * Where `stepInOrder` reads an event in the array it is handed (a lateness
+ * buffer's slot, or the arriving event's): its time, meta, payload and label
+ * at these offsets from the given index. Events are read from arrays rather
+ * than passed as numbers because V8 boxes every double passed to a function
+ * it does not inline (a heap allocation per argument, per event); a meta may
+ * carry more above its low byte (see customerState.ts), which the fold
+ * ignores.
+ */
+export const E_T = 0
+export const E_META = 1
+export const E_X = 2
+export const E_Y = 3
+export const E_LABEL = 5
+
 /** Event kinds as stored in a buffer's meta number: kind | flag << 3 | scale << 4. */
 export const KIND_TOUCHPOINT = 0
 export const KIND_EXPECTATION = 1
@@ -189,11 +204,15 @@ const advance = (n: Array<number>, t: number, p: Params): void => {
 }
 
 /**
- * Adds one closed impression made at `t` to the sums and peaks (decayed to
- * the anchor when older than it). An open provisional is added by the opening itself.
+ * Adds one closed impression made at `t` (`src[at + E_T]`), its value and
+ * weight in `lastStep`, to the sums and peaks (decayed to the anchor when
+ * older than it). An open provisional is added by the opening itself.
  */
-const addClosed = (fold: Fold, t: number, v: number, w: number, meta: number, p: Params): void => {
+const addClosed = (fold: Fold, src: ReadonlyArray<number>, at: number, meta: number, p: Params): void => {
   const n = fold.n
+  const t = src[at + E_T]!
+  const v = lastStep.v
+  const w = lastStep.w
   const age = n[T_REF]! - t
   if (v >= 0) {
     const factor = age > 0 ? decayPos(age, p) : 1
@@ -215,12 +234,6 @@ const addClosed = (fold: Fold, t: number, v: number, w: number, meta: number, p:
       n[P_NEG_META] = meta
     }
   }
-}
-
-const setLast = (fold: Fold, t: number, v: number, meta: number): void => {
-  fold.n[LAST_T] = t
-  fold.n[LAST_V] = v
-  fold.n[LAST_META] = meta
 }
 
 const findDimension = (n: ReadonlyArray<number>, label: number): number => {
@@ -289,95 +302,126 @@ const closeIssue = (fold: Fold, index: number): void => {
 
 /**
  * Folds one event taken in canonical order (its key is greater than every
- * key folded before): every part of the state moves. `x`, `y` and `label`
- * (the hash of a dimension or issue id) are the packed payload (see
- * `customerState.ts`). Reports through `lastStep`.
+ * key folded before): every part of the state moves. The event is read from
+ * `src` at `at` (see `E_T`): its time, meta, and packed payload `x`, `y` and
+ * `label` (the hash of a dimension or issue id; see `customerState.ts`).
+ * Reports through `lastStep`.
+ *
+ * One function per kind, each taking the array and an index: V8 inlines
+ * small callees within a budget per optimized function, and boxes every
+ * double passed to a callee it did not inline (one heap allocation per
+ * argument per event); small functions that read their numbers themselves
+ * keep the fold free of both.
  */
-export const stepInOrder = (
-  fold: Fold,
-  t: number,
-  meta: number,
-  x: number,
-  y: number,
-  label: number,
-  p: Params
-): void => {
+export const stepInOrder = (fold: Fold, src: ReadonlyArray<number>, at: number, p: Params): void => {
+  const kind = src[at + E_META]! & 7
   resetStep()
-  advance(fold.n, t, p)
-  const kind = meta & 7
-  let v: number
-  let w: number
-  if (kind === KIND_TOUCHPOINT) {
-    v = touchpointImpression(x, p)
-    w = p.weightTouchpoint
-  } else if (kind === KIND_SURVEY) {
-    v = surveyImpression((meta >> 4) & 3, x)
-    w = p.weightSurvey
-  } else if (kind === KIND_EXPECTATION) {
-    const index = findDimension(fold.n, label)
-    const stored = index < 0 ? p.e0 : fold.n[FIXED + index * DIM_STRIDE + 1]!
-    let reference = x
-    if ((meta & 8) === 0) {
-      const drifted = expectationAt(stored, t, p)
-      if (drifted > x) reference = drifted
-    }
-    v = expectationImpression(y, reference, p)
-    w = p.weightExpectation
-    const adapted = adaptExpectation(stored, y, p)
-    if (index < 0) addDimension(fold, label, adapted)
-    else fold.n[FIXED + index * DIM_STRIDE + 1] = adapted
-  } else if (kind === KIND_ISSUE_OPENED) {
-    if (findOpenIssue(fold.n, label) >= 0) {
-      lastStep.repeatedOpening = true
-      return
-    }
-    const n = fold.n
-    const earlier = n[F]! === 0 ? 0 : n[F]! * Math.exp((t - n[F_T]!) * ratesFor(p).fail)
-    n[F] = earlier + 1
-    n[F_T] = t
-    v = provisionalImpression(x, p)
-    w = p.weightIssue
-    // An open provisional counts in the sums like any impression, but it is
-    // not a closed one: it enters P⁻ only while open (see negativePeak).
-    // (In canonical order t is the anchor, so the factor is 1.)
-    const factor = t < n[T_REF]! ? decayNeg(n[T_REF]! - t, p) : 1
-    n[S_NEG] = n[S_NEG]! + w * v * factor
-    n[W] = n[W]! + w * factor
-    openIssue(fold, label, t, x, earlier, v)
-    setLast(fold, t, v, meta)
-    lastStep.v = v
-    lastStep.w = w
-    return
-  } else {
-    const index = findOpenIssue(fold.n, label)
-    if (index < 0) {
-      fold.n[ORPHANS] = fold.n[ORPHANS]! + 1
-      lastStep.orphan = true
-      return
-    }
-    const n = fold.n
-    const at = openBase(n) + index * OPEN_STRIDE
-    const opened = n[at + 1]!
-    const severity = n[at + 2]!
-    const earlier = n[at + 3]!
-    const provisional = n[at + 4]!
-    const factor = decayNeg(n[T_REF]! - opened, p)
-    // Take the provisional out; the subtraction can leave a residue of the
-    // order of 1e-17 of the opposite sign, which must not flip a sum's sign.
-    const sNeg = n[S_NEG]! - p.weightIssue * provisional * factor
-    const weight = n[W]! - p.weightIssue * factor
-    n[S_NEG] = sNeg < 0 ? sNeg : 0
-    n[W] = weight > 0 ? weight : 0
-    closeIssue(fold, index)
-    const branch = recoveryBranch(earlier, severity, x, (meta & 8) !== 0)
-    v = branch === BRANCH_PARADOX ? paradoxImpression(severity, p) : restoredImpression(provisional, branch, x, p)
-    w = p.weightIssue
-    lastStep.branch = branch
+  advance(fold.n, src[at + E_T]!, p)
+  if (kind === KIND_TOUCHPOINT) stepTouchpoint(fold, src, at, p)
+  else if (kind === KIND_SURVEY) stepSurvey(fold, src, at, p)
+  else if (kind === KIND_EXPECTATION) stepExpectation(fold, src, at, p)
+  else if (kind === KIND_ISSUE_OPENED) stepIssueOpened(fold, src, at, p)
+  else stepIssueResolved(fold, src, at, p)
+}
+
+/** A closed impression (`lastStep.v`, `lastStep.w`) enters the sums and peaks and becomes the last one. */
+const closeStep = (fold: Fold, src: ReadonlyArray<number>, at: number, p: Params): void => {
+  const meta = src[at + E_META]! & 255
+  addClosed(fold, src, at, meta, p)
+  const n = fold.n
+  n[LAST_T] = src[at + E_T]!
+  n[LAST_V] = lastStep.v
+  n[LAST_META] = meta
+}
+
+const stepTouchpoint = (fold: Fold, src: ReadonlyArray<number>, at: number, p: Params): void => {
+  lastStep.v = touchpointImpression(src[at + E_X]!, p)
+  lastStep.w = p.weightTouchpoint
+  closeStep(fold, src, at, p)
+}
+
+const stepSurvey = (fold: Fold, src: ReadonlyArray<number>, at: number, p: Params): void => {
+  lastStep.v = surveyImpression((src[at + E_META]! >> 4) & 3, src[at + E_X]!)
+  lastStep.w = p.weightSurvey
+  closeStep(fold, src, at, p)
+}
+
+const stepExpectation = (fold: Fold, src: ReadonlyArray<number>, at: number, p: Params): void => {
+  const x = src[at + E_X]!
+  const y = src[at + E_Y]!
+  const label = src[at + E_LABEL]!
+  const index = findDimension(fold.n, label)
+  const stored = index < 0 ? p.e0 : fold.n[FIXED + index * DIM_STRIDE + 1]!
+  let reference = x
+  if ((src[at + E_META]! & 8) === 0) {
+    const drifted = expectationAt(stored, src[at + E_T]!, p)
+    if (drifted > x) reference = drifted
   }
-  addClosed(fold, t, v, w, meta, p)
-  setLast(fold, t, v, meta)
+  lastStep.v = expectationImpression(y, reference, p)
+  lastStep.w = p.weightExpectation
+  const adapted = adaptExpectation(stored, y, p)
+  if (index < 0) addDimension(fold, label, adapted)
+  else fold.n[FIXED + index * DIM_STRIDE + 1] = adapted
+  closeStep(fold, src, at, p)
+}
+
+const stepIssueOpened = (fold: Fold, src: ReadonlyArray<number>, at: number, p: Params): void => {
+  const label = src[at + E_LABEL]!
+  if (findOpenIssue(fold.n, label) >= 0) {
+    lastStep.repeatedOpening = true
+    return
+  }
+  const t = src[at + E_T]!
+  const x = src[at + E_X]!
+  const n = fold.n
+  const earlier = n[F]! === 0 ? 0 : n[F]! * Math.exp((t - n[F_T]!) * ratesFor(p).fail)
+  n[F] = earlier + 1
+  n[F_T] = t
+  const v = provisionalImpression(x, p)
+  const w = p.weightIssue
+  // An open provisional counts in the sums like any impression, but it is
+  // not a closed one: it enters P⁻ only while open (see negativePeak).
+  // (In canonical order t is the anchor, so the factor is 1.)
+  const factor = t < n[T_REF]! ? decayNeg(n[T_REF]! - t, p) : 1
+  n[S_NEG] = n[S_NEG]! + w * v * factor
+  n[W] = n[W]! + w * factor
+  openIssue(fold, label, t, x, earlier, v)
+  const m = fold.n
+  m[LAST_T] = t
+  m[LAST_V] = v
+  m[LAST_META] = src[at + E_META]! & 255
   lastStep.v = v
   lastStep.w = w
+}
+
+const stepIssueResolved = (fold: Fold, src: ReadonlyArray<number>, at: number, p: Params): void => {
+  const index = findOpenIssue(fold.n, src[at + E_LABEL]!)
+  if (index < 0) {
+    fold.n[ORPHANS] = fold.n[ORPHANS]! + 1
+    lastStep.orphan = true
+    return
+  }
+  const x = src[at + E_X]!
+  const n = fold.n
+  const slot = openBase(n) + index * OPEN_STRIDE
+  const opened = n[slot + 1]!
+  const severity = n[slot + 2]!
+  const earlier = n[slot + 3]!
+  const provisional = n[slot + 4]!
+  const factor = decayNeg(n[T_REF]! - opened, p)
+  // Take the provisional out; the subtraction can leave a residue of the
+  // order of 1e-17 of the opposite sign, which must not flip a sum's sign.
+  const sNeg = n[S_NEG]! - p.weightIssue * provisional * factor
+  const weight = n[W]! - p.weightIssue * factor
+  n[S_NEG] = sNeg < 0 ? sNeg : 0
+  n[W] = weight > 0 ? weight : 0
+  closeIssue(fold, index)
+  const branch = recoveryBranch(earlier, severity, x, (src[at + E_META]! & 8) !== 0)
+  lastStep.v =
+    branch === BRANCH_PARADOX ? paradoxImpression(severity, p) : restoredImpression(provisional, branch, x, p)
+  lastStep.w = p.weightIssue
+  lastStep.branch = branch
+  closeStep(fold, src, at, p)
 }
 
 /**
@@ -389,15 +433,12 @@ export const stepInOrder = (
  * resolution); a resolution has no impression (it would have to close an
  * issue). NaN: no impression.
  */
-export const lateImpression = (
-  fold: Fold,
-  t: number,
-  meta: number,
-  x: number,
-  y: number,
-  label: number,
-  p: Params
-): number => {
+export const lateImpression = (fold: Fold, src: ReadonlyArray<number>, at: number, p: Params): number => {
+  const t = src[at + E_T]!
+  const meta = src[at + E_META]! & 255
+  const x = src[at + E_X]!
+  const y = src[at + E_Y]!
+  const label = src[at + E_LABEL]!
   const kind = meta & 7
   if (kind === KIND_TOUCHPOINT) return touchpointImpression(x, p)
   if (kind === KIND_SURVEY) return surveyImpression((meta >> 4) & 3, x)
@@ -417,10 +458,16 @@ export const weightOf = (meta: number, p: Params): number => {
   return p.weightIssue
 }
 
-/** Sums and peaks only: the treatment of an event beyond the horizon (a newer time moves the anchor first). */
-export const addSumsOnly = (fold: Fold, t: number, v: number, meta: number, p: Params): void => {
-  advance(fold.n, t, p)
-  addClosed(fold, t, v, weightOf(meta, p), meta, p)
+/**
+ * Sums and peaks only: the treatment of an event beyond the horizon (a newer
+ * time moves the anchor first), read from `src` at `at`, with impression `v`.
+ */
+export const addSumsOnly = (fold: Fold, src: ReadonlyArray<number>, at: number, v: number, p: Params): void => {
+  const meta = src[at + E_META]! & 255
+  advance(fold.n, src[at + E_T]!, p)
+  lastStep.v = v
+  lastStep.w = weightOf(meta, p)
+  addClosed(fold, src, at, meta, p)
 }
 
 /** P⁻ as the formula reads it: the closed minimum and every open provisional, at the anchor. */
