@@ -21,6 +21,7 @@ import {
   lateImpression,
   NO_META,
   negativePeak,
+  OPEN_STRIDE,
   ORPHANS,
   P_POS,
   S_NEG,
@@ -584,15 +585,16 @@ const evictHead = (s: CustomerState, k: number, p: Params): void => {
 }
 
 /**
- * Copies the current fold into the evicted one: in place when it has room
- * (the usual case: the two folds have the same dimensions, and at most the
- * open issues differ), else exact-size.
+ * Copies the current fold into the evicted one: in place when it has the
+ * room and at most one open issue's more (the usual case: the two folds have
+ * the same dimensions, and their open issues differ by one at most), else
+ * exact-size.
  */
 const evictedBecomesCurrent = (s: CustomerState): void => {
   const n = s.n
   const used = usedNumbers(n)
   const en = s.en
-  if (en !== null && en.length >= used) {
+  if (en !== null && en.length >= used && en.length <= used + OPEN_STRIDE) {
     for (let i = 0; i < used; i++) en[i] = n[i]!
     for (let i = used; i < en.length; i++) en[i] = 0
   } else {
@@ -613,10 +615,9 @@ const holdsStrings = (s: CustomerState): boolean => {
 
 /**
  * Drops the first `drop` buffered events and opens a slot at `index` (an
- * index into the result): in place while `b` has room and not more than
- * twice the room it needs with `SLACK` slots more, otherwise into a new
- * array with exactly `SLACK` slots more (V8's push and splice would leave up
- * to 50% slack).
+ * index into the result): in place while `b` has room and at most `SLACK`
+ * slots more, otherwise into a new array with exactly `SLACK` slots more
+ * (V8's push and splice would leave up to 50% slack).
  */
 const reshapeBuffer = (s: CustomerState, drop: number, index: number): void => {
   const keep = s.bc - drop
@@ -625,11 +626,10 @@ const reshapeBuffer = (s: CustomerState, drop: number, index: number): void => {
   const bs = s.bs
   const base = bufferBase(s)
   const room = b.length - base
-  if (room < count * BUF_STRIDE || room > 2 * (count + SLACK) * BUF_STRIDE) {
-    // Room for SLACK more either way, and kept until it is more than twice
-    // that: events come in sessions, a new session empties the buffer, and
-    // re-allocating it at each session's start and again as it grows was
-    // most of what the fold allocated (and copied the dedup ring with it).
+  if (room < count * BUF_STRIDE || room > (count + SLACK) * BUF_STRIDE) {
+    // Room for SLACK more either way: events come in sessions, and a buffer
+    // emptied at a session's start and cut to its exact size would be
+    // re-allocated at the session's second event.
     const size = count + SLACK
     const out = doubles(base + size * BUF_STRIDE)
     for (let i = 0; i < base; i++) out[i] = b[i]!
