@@ -63,9 +63,10 @@ export const verdict = (row: FigureRow) => {
 /** The same rows as a Markdown table (for docs/benchmarks.md). */
 export const formatMarkdown = (rows: ReadonlyArray<FigureRow>): string =>
   [
-    "| figure | value | target | met |",
-    "| --- | ---: | --- | --- |",
+    "| figure | value | target | met | how |",
+    "| --- | ---: | --- | --- | --- |",
     ...rows.map(
-      (row) => `| ${row.label} | ${formatValue(row.value, row.unit)} | ${formatTarget(row)} | ${verdict(row)} |`
+      (row) =>
+        `| ${row.label} | ${formatValue(row.value, row.unit)} | ${formatTarget(row)} | ${verdict(row)} | ${row.note ?? ""} |`
     )
   ].join("\n")

@@ -28,6 +28,8 @@ export interface RestoreFigure {
   readonly changelogRecords: number
   readonly changelogBytesPerCustomer: number
   readonly seconds: number
+  /** of which reading the changelog partitions to their end (the rest: rebuilding the states) */
+  readonly readSeconds: number
   readonly customersPerSecond: number
   readonly heapBytesPerCustomer: number
 }
@@ -100,6 +102,7 @@ export const restoreFigure = async (
     partitions,
     options.prefix
   )
+  const readSeconds = (performance.now() - startedAt) / 1000
   const states: Array<PartitionState> = []
   for (const partition of read) {
     const state = restorePartition(
@@ -124,6 +127,7 @@ export const restoreFigure = async (
     changelogRecords,
     changelogBytesPerCustomer: written.bytes / written.customers,
     seconds,
+    readSeconds,
     customersPerSecond: restored / seconds,
     heapBytesPerCustomer: (heapAfter - heapBefore) / restored
   }
