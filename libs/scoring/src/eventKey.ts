@@ -69,20 +69,15 @@ export const key = {
   k2: 0
 }
 
-/** Per ASCII code: a hex digit's value, 16 for '-', 32 for anything else. */
+/**
+ * Per ASCII code, one byte: a lowercase hex digit's value (0–15), 16 for '-',
+ * 32 for anything else. The low four bits are the nibble, the rest (>> 4)
+ * its class: 0 for a digit, 1 for a dash, 2 for anything else.
+ */
 const NIBBLE = new Uint8Array(128).fill(32)
-/** Per ASCII code: 0 for a hex digit, 1 for '-', 16 for anything else. */
-const CLASS = new Uint8Array(128).fill(16)
-for (let c = 48; c <= 57; c++) {
-  NIBBLE[c] = c - 48
-  CLASS[c] = 0
-}
-for (let c = 97; c <= 102; c++) {
-  NIBBLE[c] = c - 87
-  CLASS[c] = 0
-}
+for (let c = 48; c <= 57; c++) NIBBLE[c] = c - 48
+for (let c = 97; c <= 102; c++) NIBBLE[c] = c - 87
 NIBBLE[45] = 16
-CLASS[45] = 1
 
 const TWO_16 = 65_536
 const TWO_32 = 4_294_967_296
@@ -124,13 +119,12 @@ export const readKey = (source: number, sourceString: string, id: string): void 
     h1 = Math.imul(h1 ^ ((a << 16) | b), 2654435761)
     h2 = Math.imul(h2 ^ ((c << 16) | d), 1597334677)
     any |= a | b | c | d
-    const a7 = a & 127
-    const b7 = b & 127
-    const c7 = c & 127
-    const d7 = d & 127
-    classes += CLASS[a7]! + CLASS[b7]! + CLASS[c7]! + CLASS[d7]!
-    const group =
-      ((NIBBLE[a7]! & 15) << 12) | ((NIBBLE[b7]! & 15) << 8) | ((NIBBLE[c7]! & 15) << 4) | (NIBBLE[d7]! & 15)
+    const na = NIBBLE[a & 127]!
+    const nb = NIBBLE[b & 127]!
+    const nc = NIBBLE[c & 127]!
+    const nd = NIBBLE[d & 127]!
+    classes += (na >> 4) + (nb >> 4) + (nc >> 4) + (nd >> 4)
+    const group = ((na & 15) << 12) | ((nb & 15) << 8) | ((nc & 15) << 4) | (nd & 15)
     if (i < 12) w0 = w0 * TWO_16 + group
     else if (i < 24) w1 = w1 * TWO_16 + group
     else w2 = w2 * TWO_16 + group
@@ -140,7 +134,7 @@ export const readKey = (source: number, sourceString: string, id: string): void 
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507)
   h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909)
   key.hash = 4294967296 * (2097151 & h2) + (h1 >>> 0)
-  // Four dashes and 32 hex digits (any other character adds 16), ASCII only, the dashes where a UUID has them.
+  // Four dashes and 32 hex digits (any other character adds 2, a misplaced dash 1), ASCII only, the dashes where a UUID has them.
   if (
     classes === 4 &&
     any < 128 &&
@@ -166,7 +160,7 @@ export const packId = (id: string): void => {
   for (let i = 0; i < 36; i++) {
     const c = id.charCodeAt(i)
     if (c >= 128) return
-    classes += CLASS[c]!
+    classes += NIBBLE[c]! >> 4
     words[Math.floor(i / 12)] = words[Math.floor(i / 12)]! * 16 + (NIBBLE[c]! & 15)
   }
   if (classes !== 4 || id[8] !== "-" || id[13] !== "-" || id[18] !== "-" || id[23] !== "-") return
