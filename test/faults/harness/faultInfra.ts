@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
@@ -99,12 +100,17 @@ export const cleanUpAbandonedRuns = async () => {
   if (!fs.existsSync(faultRunsFolder)) return
   for (const name of fs.readdirSync(faultRunsFolder)) {
     const home = path.join(faultRunsFolder, name)
+    // a removal the machine stopped before it finished
+    if (name.startsWith(REMOVING)) {
+      spawn("rm", ["-rf", home], { detached: true, stdio: "ignore" }).unref()
+      continue
+    }
     const ownerFile = path.join(home, OWNER_FILE)
     if (!fs.existsSync(ownerFile)) continue
     const owner = JSON.parse(fs.readFileSync(ownerFile, "utf8")) as { pid: number; settings: FaultInfraSettings }
     if (processAlive(owner.pid)) continue
     await withFaultInfra(owner.settings, (infra) => infra.down)
-    fs.rmSync(home, { recursive: true, force: true })
+    removeInBackground(home)
   }
 }
 
@@ -131,10 +137,24 @@ export const startFaultInfra = (settings: FaultInfraSettings) => withFaultInfra(
 
 export const stopFaultInfra = (settings: FaultInfraSettings) => withFaultInfra(settings, (infra) => infra.down)
 
-/** Stops the run's broker and server and removes its folder. */
+const REMOVING = "removing-"
+
+/**
+ * Removes a folder in a process of its own, detached: a run's ClickHouse data
+ * is a hundred thousand part files and more, minutes of unlinking on a busy
+ * disk, which the suite need not wait for. Renamed first, so that it is gone
+ * from its place at once.
+ */
+const removeInBackground = (folder: string) => {
+  const doomed = path.join(path.dirname(folder), `${REMOVING}${path.basename(folder)}`)
+  fs.renameSync(folder, doomed)
+  spawn("rm", ["-rf", doomed], { detached: true, stdio: "ignore" }).unref()
+}
+
+/** Stops the run's broker and server and removes its folder (in the background). */
 export const removeFaultRun = async (settings: FaultInfraSettings) => {
   await stopFaultInfra(settings)
-  fs.rmSync(settings.home, { recursive: true, force: true })
+  removeInBackground(settings.home)
 }
 
 /** Where the last run's process logs (every scenario's services, broker and server) are kept. */
