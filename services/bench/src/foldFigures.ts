@@ -1,4 +1,4 @@
-import { defaultFoldBenchmark, runFoldBenchmark } from "../../../libs/scoring/bench/foldBenchmark.ts"
+import { defaultFoldBenchmark, runFoldBenchmark } from "@xpscore/scoring/bench"
 import type { BenchPlan } from "./benchPlan.ts"
 
 /**

@@ -3,10 +3,9 @@ import * as vm from "node:vm"
 import { CHANGELOG_INPUT_OFFSET_HEADER, ensureTopics, readChangelog, type TopicNames } from "@xpscore/kafka"
 import { type PartitionState, restorePartition } from "@xpscore/scorer"
 import { type CustomerState, defaultParams, serializeState } from "@xpscore/scoring"
+import { foldBatch, syntheticHistory } from "@xpscore/scoring/bench"
 import { Effect } from "effect"
 import type { Kafka, Message } from "kafkajs"
-import { foldBatch } from "../../../libs/scoring/bench/foldBenchmark.ts"
-import { syntheticHistory } from "../../../libs/scoring/bench/syntheticHistory.ts"
 import { benchProducer } from "./benchInput.ts"
 
 /**
