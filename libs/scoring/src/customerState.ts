@@ -192,6 +192,37 @@ const doubles = (size: number): Array<number> => {
   return zeros.slice(0, size)
 }
 
+/**
+ * The arrays `reshapeBuffer`, `growRing` and `evictedBecomesCurrent` replaced, by length, for the
+ * next state that needs one that long (at most `SPARE_DEPTH` each). A
+ * buffer shrinks at a session's start and grows again as the session
+ * goes on, across many customers in the same few sizes: taking a spare
+ * instead of a new array keeps the fold from allocating (and the young GC
+ * from copying whatever else is alive, a decoder's batch, at every
+ * collection the fold would trigger).
+ */
+const SPARE_LENGTHS = 512
+const SPARE_DEPTH = 4
+const spare: Array<Array<Array<number>>> = []
+for (let i = 0; i < SPARE_LENGTHS; i++) spare.push([])
+
+/** An array no state refers to any more. */
+const release = (a: Array<number>): void => {
+  if (a.length < SPARE_LENGTHS) {
+    const free = spare[a.length]!
+    if (free.length < SPARE_DEPTH) free.push(a)
+  }
+}
+
+/** A double array of `size` (zeros when new; a spare holds old numbers the caller overwrites). */
+const acquire = (size: number): Array<number> => {
+  if (size < SPARE_LENGTHS) {
+    const free = spare[size]!
+    if (free.length > 0) return free.pop()!
+  }
+  return doubles(size)
+}
+
 let blanks: Array<string> = [""]
 /** A new array of `size` empty strings, in one elements kind from the start. */
 const strings = (size: number): Array<string> => {
@@ -513,16 +544,18 @@ const growRing = (s: CustomerState, start: number, count: number, pairs: number)
   const oldBase = bufferBase(s)
   const newBase = RING + 2 * pairs
   const bufferLength = b.length - oldBase
-  const out = doubles(newBase + bufferLength)
+  const out = acquire(newBase + bufferLength)
   out[0] = b[0]!
   for (let i = 0; i < count; i++) {
     const from = RING + ((start + i) % s.rc) * 2
     out[RING + i * 2] = b[from]!
     out[RING + i * 2 + 1] = b[from + 1]!
   }
+  for (let i = RING + count * 2; i < newBase; i++) out[i] = 0
   for (let i = 0; i < bufferLength; i++) out[newBase + i] = b[oldBase + i]!
   s.b = out
   s.rc = pairs
+  release(b)
 }
 
 /**
@@ -598,7 +631,10 @@ const evictedBecomesCurrent = (s: CustomerState): void => {
     for (let i = 0; i < used; i++) en[i] = n[i]!
     for (let i = used; i < en.length; i++) en[i] = 0
   } else {
-    s.en = n.slice(0, used)
+    const out = acquire(used)
+    for (let i = 0; i < used; i++) out[i] = n[i]!
+    s.en = out
+    if (en !== null) release(en)
   }
 }
 
@@ -631,8 +667,9 @@ const reshapeBuffer = (s: CustomerState, drop: number, index: number): void => {
     // emptied at a session's start and cut to its exact size would be
     // re-allocated at the session's second event.
     const size = count + SLACK
-    const out = doubles(base + size * BUF_STRIDE)
+    const out = acquire(base + size * BUF_STRIDE)
     for (let i = 0; i < base; i++) out[i] = b[i]!
+    for (let i = base + count * BUF_STRIDE; i < out.length; i++) out[i] = 0
     const outS = bs === null ? null : strings(size * 2)
     for (let i = 0; i < keep; i++) {
       const to = i < index ? i : i + 1
@@ -647,6 +684,7 @@ const reshapeBuffer = (s: CustomerState, drop: number, index: number): void => {
     s.b = out
     s.bs = outS
     s.bc = count
+    release(b)
   } else {
     if (drop > 0) {
       const from = base + drop * BUF_STRIDE
