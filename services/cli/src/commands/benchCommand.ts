@@ -15,20 +15,32 @@ const say = (line: string) =>
  * Kafka: KAFKA_BROKERS, or the local broker (started when it does not
  * answer). ClickHouse server: CLICKHOUSE_URL (CLICKHOUSE_USER,
  * CLICKHOUSE_PASSWORD), or the local server (started likewise); the
- * embedded engine runs in this process either way.
+ * embedded engine runs in this process either way. A local service the bench
+ * started is stopped when it ends, as the test harness does: a measurement
+ * leaves the machine as it found it (the test command runs it last).
  */
 const infrastructure = Effect.gen(function* () {
   const infra = yield* LocalInfra
+  const before = yield* infra.status
+  const wasRunning = (service: "kafka" | "clickhouse") => before.some((s) => s.service === service && s.running)
+  const stopWhenDone = (service: "kafka" | "clickhouse", down: Effect.Effect<boolean>) =>
+    wasRunning(service)
+      ? Effect.void
+      : Effect.addFinalizer(() => Effect.map(down, () => say(`stopped the local ${service} it started`)))
   const explicitBrokers = yield* Config.String("KAFKA_BROKERS").pipe(Config.option)
   const brokers = yield* kafkaBrokersConfig
   if (Option.isNone(explicitBrokers) && !(yield* kafkaServesMetadata(brokers[0]!))) {
     say(`starting the local Kafka broker on ${infra.kafkaBrokers}`)
     yield* infra.upKafka
+    yield* stopWhenDone("kafka", infra.downKafka)
   }
   const url = yield* Config.URL("CLICKHOUSE_URL").pipe(Config.option)
   const username = yield* Config.String("CLICKHOUSE_USER").pipe(Config.withDefault("default"))
   const password = yield* Config.Redacted("CLICKHOUSE_PASSWORD").pipe(Config.withDefault(Redacted.make("")))
-  if (Option.isNone(url)) yield* infra.upClickHouse
+  if (Option.isNone(url)) {
+    yield* infra.upClickHouse
+    yield* stopWhenDone("clickhouse", infra.downClickHouse)
+  }
   const server = {
     mode: "server" as const,
     url: Option.match(url, { onNone: () => infra.clickhouseUrl, onSome: (u) => u.origin }),
@@ -88,7 +100,7 @@ export const benchCommand = Command.make(
         `\n${plan.mode} run in ${result.seconds.toFixed(0)} s on ${result.machine.cpus} cores, load ${result.machine.loadBefore.toFixed(1)} → ${result.machine.loadAfter.toFixed(1)}; input ${result.input.records.toLocaleString("en-US")} simulated records (seed ${result.input.seed})`
       )
       yield* Console.log(`figures: ${file}`)
-    })
+    }).pipe(Effect.scoped)
 ).pipe(
   Command.withDescription(
     "Measure throughput, latency, restore and memory beside the Kafka client's own ceiling, on local Kafka and both ClickHouse modes, " +
