@@ -1,4 +1,4 @@
-import { Effect, Schema } from "effect"
+import { Effect, Schedule, Schema } from "effect"
 import type { Admin, Kafka } from "kafkajs"
 import type { TopicSpec } from "./topics.ts"
 
@@ -51,6 +51,27 @@ const isAlreadyExists = (cause: unknown) =>
     ))
 
 /**
+ * The broker accepted the creation but kafkajs stopped waiting before every
+ * partition had a leader (its wait is short; a broker that has just started
+ * with thousands of partitions elects leaders for a while).
+ */
+const isStillElectingLeaders = (cause: unknown) =>
+  typeof cause === "object" &&
+  cause !== null &&
+  ["UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE"].includes(String((cause as { type?: unknown }).type))
+
+/** Polls the metadata until every partition of `topics` has a leader, for up to a minute. */
+const awaitLeaders = (admin: Admin, topics: ReadonlyArray<string>) =>
+  attempt("wait for partition leaders", () => admin.fetchTopicMetadata({ topics: [...topics] })).pipe(
+    Effect.flatMap(({ topics }) =>
+      topics.every((topic) => topic.partitions.every((partition) => partition.leader >= 0))
+        ? Effect.void
+        : Effect.fail(new TopicSetupFailed({ operation: "wait for partition leaders", reason: "no leader yet" }))
+    ),
+    Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 120 })
+  )
+
+/**
  * Creates the topics of `specs` that do not exist yet, and checks that
  * co-partitioned topics agree. Idempotent, and safe to run concurrently (a
  * topic created by someone else meanwhile counts as existing). A missing
@@ -92,12 +113,17 @@ export const ensureTopics = Effect.fn("ensureTopics")(function* (kafka: Kafka, s
             Effect.catch((cause) =>
               isAlreadyExists(cause)
                 ? Effect.void
-                : Effect.fail(
-                    new TopicSetupFailed({
-                      operation: `create ${toCreate.map((spec) => spec.name).join(", ")}`,
-                      reason: reasonOf(cause)
-                    })
-                  )
+                : isStillElectingLeaders(cause)
+                  ? awaitLeaders(
+                      admin,
+                      toCreate.map((spec) => spec.name)
+                    )
+                  : Effect.fail(
+                      new TopicSetupFailed({
+                        operation: `create ${toCreate.map((spec) => spec.name).join(", ")}`,
+                        reason: reasonOf(cause)
+                      })
+                    )
             )
           )
         }
