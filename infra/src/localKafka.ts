@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from "node:crypto"
+import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { kafkaBootstrap, type LocalEndpoints } from "@xpscore/config"
 import { Effect } from "effect"
 import { Kafka, logLevel } from "kafkajs"
 import { ServiceNotReady } from "./errors.ts"
+import { kafkaClusterId } from "./kafkaClusterId.ts"
 import { infraTemplates } from "./localPaths.ts"
 import { ensureJava, ensureMaven } from "./prerequisites.ts"
 import { runCommand, runningPid, spawnDaemon, stopDaemon, tailOf } from "./processes.ts"
@@ -65,16 +66,13 @@ const javaArgs = (layout: ReturnType<typeof layoutOf>, mainClass: string, args: 
   ...args
 ]
 
-/** A Kafka cluster id: 16 random bytes, base64url without padding, as `kafka-storage random-uuid` prints. */
-const newClusterId = () => randomBytes(16).toString("base64url")
-
 const formatStorage = (layout: ReturnType<typeof layoutOf>) =>
   Effect.gen(function* () {
     if (fs.existsSync(path.join(layout.data, "meta.properties"))) return
     fs.mkdirSync(layout.data, { recursive: true })
     yield* runCommand(
       "java",
-      javaArgs(layout, "kafka.tools.StorageTool", ["format", "-t", newClusterId(), "-c", layout.config])
+      javaArgs(layout, "kafka.tools.StorageTool", ["format", "-t", kafkaClusterId(), "-c", layout.config])
     )
   })
 
