@@ -48,8 +48,9 @@ const acquire = async () => {
       started.push(container.stop)
       return [container.address, "testcontainers"]
     }
-    await runLocal(local.upKafka)
+    // registered before starting: a broker that starts but never becomes ready is stopped too
     if (!wasRunning("kafka")) started.push(() => runLocal(local.downKafka).then(() => undefined))
+    await runLocal(local.upKafka)
     return [local.kafkaBrokers, "local"]
   }
 
@@ -60,15 +61,22 @@ const acquire = async () => {
       started.push(container.stop)
       return [container.address, "testcontainers"]
     }
-    await runLocal(local.upClickHouse)
     if (!wasRunning("clickhouse")) started.push(() => runLocal(local.downClickHouse).then(() => undefined))
+    await runLocal(local.upClickHouse)
     return [local.clickhouseUrl, "local"]
   }
 
-  const [[kafkaBrokers, kafkaSource], [clickhouseUrl, clickhouseSource]] = await Promise.all([
-    resolveKafka(),
-    resolveClickHouse()
-  ])
+  const release = async () => {
+    for (const stop of started.reverse()) await stop()
+  }
+  // Both start at once; when one fails, what the other started is stopped before the run fails.
+  const [kafka, clickhouse] = await Promise.allSettled([resolveKafka(), resolveClickHouse()])
+  if (kafka.status === "rejected" || clickhouse.status === "rejected") {
+    await release()
+    throw kafka.status === "rejected" ? kafka.reason : (clickhouse as PromiseRejectedResult).reason
+  }
+  const [kafkaBrokers, kafkaSource] = kafka.value
+  const [clickhouseUrl, clickhouseSource] = clickhouse.value
   const infra: TestInfra = {
     kafkaBrokers,
     clickhouseUrl,
@@ -80,9 +88,6 @@ const acquire = async () => {
   console.log(
     `test infrastructure: Kafka ${kafkaBrokers} (${kafkaSource}), ClickHouse ${clickhouseUrl} (${clickhouseSource})`
   )
-  const release = async () => {
-    for (const stop of started.reverse()) await stop()
-  }
   return { infra, release }
 }
 
