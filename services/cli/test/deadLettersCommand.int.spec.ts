@@ -5,8 +5,7 @@ import { runScorer } from "@xpscore/scorer"
 import { HOUR_MS } from "@xpscore/scoring"
 import { Effect, Fiber, Layer, References } from "effect"
 import fc from "fast-check"
-import type { Admin, Kafka } from "kafkajs"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { settingsLayer } from "../src/inProcessPipeline.ts"
 import { xpscore } from "./cliProcess.ts"
 import {
@@ -15,21 +14,11 @@ import {
   readScores,
   readTopic,
   startService,
-  testKafka,
+  suiteKafka,
   waitCaughtUp
 } from "./pipelineFixture.ts"
 
-let kafka: Kafka
-let admin: Admin
-
-beforeAll(async () => {
-  kafka = testKafka("dead-letters-test")
-  admin = kafka.admin()
-  await admin.connect()
-})
-afterAll(async () => {
-  await admin.disconnect()
-})
+const { kafka, admin } = suiteKafka("dead-letters-test")
 
 describe("xpscore dead-letters", () => {
   it("lists and shows dead letters; a dry-run redrive publishes nothing; redriven v2 touchpoints are scored by a scorer that reads v2", async () => {

@@ -1,8 +1,7 @@
 import * as fs from "node:fs"
 import { ClickHouse, dropDatabaseStatement, type Row, sqlQualified } from "@xpscore/clickhouse"
 import { Effect, ManagedRuntime } from "effect"
-import type { Admin, Kafka } from "kafkajs"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { serverTarget } from "../../../test/harness/index.ts"
 import { xpscore } from "./cliProcess.ts"
 import {
@@ -12,21 +11,11 @@ import {
   simulate,
   simulationFlags,
   startService,
-  testKafka,
+  suiteKafka,
   waitCaughtUp
 } from "./pipelineFixture.ts"
 
-let kafka: Kafka
-let admin: Admin
-
-beforeAll(async () => {
-  kafka = testKafka("model-version-test")
-  admin = kafka.admin()
-  await admin.connect()
-})
-afterAll(async () => {
-  await admin.disconnect()
-})
+const { kafka, admin } = suiteKafka("model-version-test")
 
 /** `xpscore score` of an NDJSON file: each customer at its latest event time. */
 const offlineScores = async (file: string, env: Record<string, string>, params?: string) => {

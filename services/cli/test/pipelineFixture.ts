@@ -5,6 +5,7 @@ import { repoRoot } from "@xpscore/infra"
 import { ensureTopics, makeKafka, readToEnd, type TopicNames, topicNames, topicSpecs } from "@xpscore/kafka"
 import { Effect } from "effect"
 import type { Admin, Kafka, KafkaMessage } from "kafkajs"
+import { afterAll, beforeAll } from "vitest"
 import { temporaryFolder, testInfra, testKafkaBrokers, uniqueSuffix } from "../../../test/harness/index.ts"
 import { xpscore } from "./cliProcess.ts"
 
@@ -42,6 +43,15 @@ const quickSettings = {
 }
 
 export const testKafka = (clientId: string): Kafka => makeKafka({ clientId, brokers: testKafkaBrokers() })
+
+/** A client and an admin for a whole test file: the admin connected before its tests, disconnected after them. */
+export const suiteKafka = (clientId: string): { readonly kafka: Kafka; readonly admin: Admin } => {
+  const kafka = testKafka(clientId)
+  const admin = kafka.admin()
+  beforeAll(() => admin.connect())
+  afterAll(() => admin.disconnect())
+  return { kafka, admin }
+}
 
 /** Fresh topics (3 partitions) and names for a database and groups, nothing created in ClickHouse yet. */
 export const freshDeployment = async (kafka: Kafka, name: string): Promise<Deployment> => {

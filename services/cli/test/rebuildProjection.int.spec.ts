@@ -3,8 +3,7 @@ import { arbitraryJourney } from "@xpscore/events/testing"
 import { HOUR_MS } from "@xpscore/scoring"
 import { Effect, ManagedRuntime } from "effect"
 import fc from "fast-check"
-import type { Admin, Kafka } from "kafkajs"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { serverTarget } from "../../../test/harness/index.ts"
 import { xpscore } from "./cliProcess.ts"
 import {
@@ -14,21 +13,11 @@ import {
   simulate,
   simulationFlags,
   startService,
-  testKafka,
+  suiteKafka,
   waitCaughtUp
 } from "./pipelineFixture.ts"
 
-let kafka: Kafka
-let admin: Admin
-
-beforeAll(async () => {
-  kafka = testKafka("rebuild-test")
-  admin = kafka.admin()
-  await admin.connect()
-})
-afterAll(async () => {
-  await admin.disconnect()
-})
+const { kafka, admin } = suiteKafka("rebuild-test")
 
 type Runtime = ManagedRuntime.ManagedRuntime<ClickHouse, unknown>
 

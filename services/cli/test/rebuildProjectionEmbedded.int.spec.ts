@@ -1,8 +1,7 @@
 import { NodeServices } from "@effect/platform-node"
 import { ClickHouse, dropDatabaseStatement, projectionCounts, type Row, sqlQualified } from "@xpscore/clickhouse"
 import { Effect, Exit, Fiber, Layer, ManagedRuntime, References, Scope } from "effect"
-import type { Admin, Kafka } from "kafkajs"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { embeddedTarget } from "../../../test/harness/index.ts"
 import { settingsLayer, startPipeline } from "../src/inProcessPipeline.ts"
 import { rebuildProjection } from "../src/projectionRebuild.ts"
@@ -12,21 +11,11 @@ import {
   simulate,
   simulationFlags,
   startService,
-  testKafka,
+  suiteKafka,
   waitCaughtUp
 } from "./pipelineFixture.ts"
 
-let kafka: Kafka
-let admin: Admin
-
-beforeAll(async () => {
-  kafka = testKafka("rebuild-embedded-test")
-  admin = kafka.admin()
-  await admin.connect()
-})
-afterAll(async () => {
-  await admin.disconnect()
-})
+const { kafka, admin } = suiteKafka("rebuild-embedded-test")
 
 describe("xpscore replay --rebuild-projection (embedded ClickHouse, EXCHANGE TABLES)", () => {
   it("ends with identical views, and a reader in the same process never sees an empty one", async () => {

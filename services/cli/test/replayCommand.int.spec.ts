@@ -1,6 +1,5 @@
 import type { ScoreRecord } from "@xpscore/events"
-import type { Admin, Kafka } from "kafkajs"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { xpscore } from "./cliProcess.ts"
 import {
   committedOffsets,
@@ -11,21 +10,11 @@ import {
   simulate,
   simulationFlags,
   startService,
-  testKafka,
+  suiteKafka,
   waitCaughtUp
 } from "./pipelineFixture.ts"
 
-let kafka: Kafka
-let admin: Admin
-
-beforeAll(async () => {
-  kafka = testKafka("replay-test")
-  admin = kafka.admin()
-  await admin.connect()
-})
-afterAll(async () => {
-  await admin.disconnect()
-})
+const { kafka, admin } = suiteKafka("replay-test")
 
 const byCustomer = (records: ReadonlyArray<ScoreRecord>) => {
   const map = new Map<string, Array<{ seq: number; score: number; eventId: string }>>()
