@@ -1,6 +1,7 @@
 import { schemaTables } from "@xpscore/clickhouse"
 import { describe, expect, it } from "vitest"
 import { waitReady } from "../e2e/scorerProcess.ts"
+import { expectSound } from "./harness/expectSound.ts"
 import { FaultRun } from "./harness/faultRun.ts"
 import { simulatedStream } from "./harness/inputRecords.ts"
 import { OpenTransactionProbe } from "./harness/openTransactions.ts"
@@ -68,11 +69,7 @@ describe("scenario 6: SIGTERM the scorer and the projector", () => {
       await publishing
       await run.settle()
       const verdict = await run.verify()
-      expect({ lost: verdict.lost, duplicated: verdict.duplicated, problems: verdict.problems }).toEqual({
-        lost: 0,
-        duplicated: 0,
-        problems: []
-      })
+      expectSound(verdict)
     } finally {
       await probe.close()
       await run.close()

@@ -2,6 +2,7 @@ import { schemaTables } from "@xpscore/clickhouse"
 import { describe, expect, it } from "vitest"
 import { waitReady } from "../../e2e/scorerProcess.ts"
 import { testInfra } from "../../harness/index.ts"
+import { expectSound } from "../harness/expectSound.ts"
 import { FaultRun } from "../harness/faultRun.ts"
 import { simulatedStream } from "../harness/inputRecords.ts"
 import { InsertInterceptor } from "../harness/insertInterceptor.ts"
@@ -91,11 +92,7 @@ describe("scenario 2: SIGKILL the projector", () => {
       await publishing
       await run.settle()
       const verdict = await run.verify()
-      expect({ lost: verdict.lost, duplicated: verdict.duplicated, problems: verdict.problems }).toEqual({
-        lost: 0,
-        duplicated: 0,
-        problems: []
-      })
+      expectSound(verdict)
     } finally {
       await interceptor.close()
       await run.close()

@@ -1,6 +1,7 @@
 import { seededRandom } from "@xpscore/simulator"
 import { describe, expect, it } from "vitest"
 import { type ServiceProcess, waitReady } from "../../e2e/scorerProcess.ts"
+import { expectSound } from "../harness/expectSound.ts"
 import { eventuallyTrue, FaultRun } from "../harness/faultRun.ts"
 import { simulatedStream } from "../harness/inputRecords.ts"
 import { OpenTransactionProbe } from "../harness/openTransactions.ts"
@@ -73,11 +74,7 @@ describe("scenario 1: SIGKILL the scorer", () => {
       await run.settle()
       const verdict = await run.verify()
       expect(insideOpenTransaction).toBeGreaterThanOrEqual(KILLS / 2)
-      expect({ lost: verdict.lost, duplicated: verdict.duplicated, problems: verdict.problems }).toEqual({
-        lost: 0,
-        duplicated: 0,
-        problems: []
-      })
+      expectSound(verdict)
     } finally {
       await run.close()
     }
