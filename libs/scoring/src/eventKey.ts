@@ -171,24 +171,6 @@ export const packId = (id: string): void => {
 
 const HEX = "0123456789abcdef"
 
-/** The id a packed key stands for. */
-export const unpackId = (k0: number, k1: number, k2: number): string => {
-  let out = ""
-  const words = [k0, k1, k2]
-  for (let w = 0; w < 3; w++) {
-    const word = words[w]!
-    // 12 nibbles: the high 16 bits, then the low 32.
-    const high = Math.floor(word / TWO_32)
-    const low = word - high * TWO_32
-    for (let i = 0; i < 12; i++) {
-      const position = w * 12 + i
-      const nibble = i < 4 ? (high >>> (12 - 4 * i)) & 15 : Math.floor(low / 2 ** (44 - 4 * i)) & 15
-      out += position === 8 || position === 13 || position === 18 || position === 23 ? "-" : HEX[nibble]
-    }
-  }
-  return out
-}
-
 /** The ASCII bytes of a packed id, written into `into` from `at` (36 bytes; for the codec). */
 export const writePackedId = (into: Uint8Array, at: number, k0: number, k1: number, k2: number): void => {
   const words = [k0, k1, k2]
@@ -203,4 +185,12 @@ export const writePackedId = (into: Uint8Array, at: number, k0: number, k1: numb
         position === 8 || position === 13 || position === 18 || position === 23 ? 45 : HEX.charCodeAt(nibble)
     }
   }
+}
+
+const idScratch = new Uint8Array(36)
+
+/** The id a packed key stands for. */
+export const unpackId = (k0: number, k1: number, k2: number): string => {
+  writePackedId(idScratch, 0, k0, k1, k2)
+  return String.fromCharCode(...idScratch)
 }
