@@ -1,4 +1,5 @@
-import { dimensionHash, issueHash } from "./dedupHash.ts"
+import { dimensionHash, issueHashInto } from "./dedupHash.ts"
+import { acquire, copyOf, doubles, release, strings } from "./doubleArrays.ts"
 import { key, packId, readKey, sourceIndexOf, sourceName, unpackId } from "./eventKey.ts"
 import {
   addSumsOnly,
@@ -180,56 +181,6 @@ export const bufferedSource = (s: CustomerState, i: number): string => {
   return source > 0 ? sourceName(source) : s.bs![i * 2 + 1]!
 }
 
-let zeros: Array<number> = [0.5]
-zeros[0] = 0
-/**
- * A new array of `size` zeros, unboxed doubles: a slice of a double array is
- * one, where `new Array(size)` starts as small integers and is converted
- * (copied) at the first fractional store.
- */
-const doubles = (size: number): Array<number> => {
-  while (zeros.length < size) zeros = zeros.concat(zeros)
-  return zeros.slice(0, size)
-}
-
-/**
- * The arrays `reshapeBuffer`, `growRing` and `evictedBecomesCurrent` replaced, by length, for the
- * next state that needs one that long (at most `SPARE_DEPTH` each). A
- * buffer shrinks at a session's start and grows again as the session
- * goes on, across many customers in the same few sizes: taking a spare
- * instead of a new array keeps the fold from allocating (and the young GC
- * from copying whatever else is alive, a decoder's batch, at every
- * collection the fold would trigger).
- */
-const SPARE_LENGTHS = 512
-const SPARE_DEPTH = 4
-const spare: Array<Array<Array<number>>> = []
-for (let i = 0; i < SPARE_LENGTHS; i++) spare.push([])
-
-/** An array no state refers to any more. */
-const release = (a: Array<number>): void => {
-  if (a.length < SPARE_LENGTHS) {
-    const free = spare[a.length]!
-    if (free.length < SPARE_DEPTH) free.push(a)
-  }
-}
-
-/** A double array of `size` (zeros when new; a spare holds old numbers the caller overwrites). */
-const acquire = (size: number): Array<number> => {
-  if (size < SPARE_LENGTHS) {
-    const free = spare[size]!
-    if (free.length > 0) return free.pop()!
-  }
-  return doubles(size)
-}
-
-let blanks: Array<string> = [""]
-/** A new array of `size` empty strings, in one elements kind from the start. */
-const strings = (size: number): Array<string> => {
-  while (blanks.length < size) blanks = blanks.concat(blanks)
-  return blanks.slice(0, size)
-}
-
 export const emptyState = (): CustomerState => {
   const { n } = initialFold()
   return new CustomerState(n, null, [Number.NEGATIVE_INFINITY], null, 0, 0, 0, 0, 0, 0, 0, 0, 0)
@@ -409,13 +360,13 @@ const pack = (event: ModelEvent): void => {
     arrival[B_META] = KIND_ISSUE_OPENED
     arrival[B_X] = e.severity
     arrival[B_Y] = 0
-    arrival[B_LABEL] = issueHash(e.issueId)
+    issueHashInto(e.issueId, arrival, B_LABEL)
   } else {
     const e = event as IssueResolvedEvent
     arrival[B_META] = KIND_ISSUE_RESOLVED | (e.withinSla ? 8 : 0)
     arrival[B_X] = e.quality
     arrival[B_Y] = 0
-    arrival[B_LABEL] = issueHash(e.issueId)
+    issueHashInto(e.issueId, arrival, B_LABEL)
   }
 }
 
@@ -441,20 +392,29 @@ export interface ApplyOutcome {
   readonly recovery: RecoveryBranch | undefined
 }
 
-/** A caller-owned outcome that `applyInto` overwrites: for loops that must not allocate per event. */
-export type MutableApplyOutcome = { -readonly [K in keyof ApplyOutcome]: ApplyOutcome[K] }
+/**
+ * A caller-owned outcome that `applyInto` overwrites: for loops that must not
+ * allocate per event. The impression is kept as a number (NaN: none) in a
+ * field V8 stores unboxed; `v` reads it as the `ApplyOutcome` it is.
+ */
+export class MutableApplyOutcome implements ApplyOutcome {
+  seq = 0
+  applied = false
+  duplicate = false
+  late = false
+  reordered = false
+  orphanResolution = false
+  repeatedOpening = false
+  recovery: RecoveryBranch | undefined = undefined
+  /** The impression, NaN when the event has none. */
+  impression = Number.NaN
 
-export const newOutcome = (): MutableApplyOutcome => ({
-  seq: 0,
-  applied: false,
-  duplicate: false,
-  late: false,
-  reordered: false,
-  orphanResolution: false,
-  repeatedOpening: false,
-  v: undefined,
-  recovery: undefined
-})
+  get v(): number | undefined {
+    return Number.isNaN(this.impression) ? undefined : this.impression
+  }
+}
+
+export const newOutcome = (): MutableApplyOutcome => new MutableApplyOutcome()
 
 const report = (
   out: MutableApplyOutcome,
@@ -473,7 +433,7 @@ const report = (
   out.reordered = reordered
   out.orphanResolution = orphan
   out.repeatedOpening = repeatedOpening
-  out.v = Number.isNaN(v) ? undefined : v
+  out.impression = v
   out.recovery = branchNames[branch]
 }
 
@@ -721,7 +681,7 @@ const writeBuffered = (s: CustomerState, index: number, id: string, source: numb
 
 /** Rebuilds the fold from the evicted one and the whole buffer; reports the step of buffer index `watch`. */
 const refold = (s: CustomerState, watch: number, p: Params, out: MutableApplyOutcome, seq: number): void => {
-  const fresh: Fold = s.en === null ? initialFold() : { n: s.en.slice() }
+  const fresh: Fold = s.en === null ? initialFold() : { n: copyOf(s.en) }
   const b = s.b
   const base = bufferBase(s)
   for (let i = 0; i < s.bc; i++) {
@@ -730,6 +690,7 @@ const refold = (s: CustomerState, watch: number, p: Params, out: MutableApplyOut
       report(out, seq, false, true, lastStep.v, lastStep.branch, lastStep.orphan, lastStep.repeatedOpening)
     }
   }
+  release(s.n)
   s.n = fresh.n
 }
 
@@ -780,7 +741,7 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
     out.reordered = false
     out.orphanResolution = false
     out.repeatedOpening = false
-    out.v = undefined
+    out.impression = Number.NaN
     out.recovery = undefined
     return
   }

@@ -35,8 +35,20 @@ export const sourceLanes = (source: string): SourceLanes => {
 
 export const hashId = (lanes: SourceLanes, id: string): number => hashIdFrom(lanes.h1, lanes.h2, id)
 
+const scratch = [0.5]
+
 /** `hashId` from the source's lanes as numbers. */
 export const hashIdFrom = (sourceH1: number, sourceH2: number, id: string): number => {
+  hashIdInto(sourceH1, sourceH2, id, scratch, 0)
+  return scratch[0]!
+}
+
+/**
+ * `hashIdFrom`, written into `into[at]`: the hash is a double, and a double
+ * returned from a function V8 does not inline is boxed (a heap allocation
+ * per call), where one stored into a double array is not.
+ */
+export const hashIdInto = (sourceH1: number, sourceH2: number, id: string, into: Array<number>, at: number): void => {
   let h1 = sourceH1 ^ id.length
   let h2 = sourceH2 ^ id.length
   // Four UTF-16 code units per step: two 32-bit words, one into each lane.
@@ -61,7 +73,7 @@ export const hashIdFrom = (sourceH1: number, sourceH2: number, id: string): numb
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909)
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507)
   h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909)
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0)
+  into[at] = 4294967296 * (2097151 & h2) + (h1 >>> 0)
 }
 
 export const dedupHash = (source: string, id: string): number => hashId(sourceLanes(source), id)
@@ -74,3 +86,7 @@ export const dimensionHash = (name: string): number => hashId(dimensionLanes, na
 
 /** The label of an issue in a fold: a 53-bit hash of its id. */
 export const issueHash = (issueId: string): number => hashId(issueLanes, issueId)
+
+/** `issueHash`, written into `into[at]` (see `hashIdInto`). */
+export const issueHashInto = (issueId: string, into: Array<number>, at: number): void =>
+  hashIdInto(issueLanes.h1, issueLanes.h2, issueId, into, at)

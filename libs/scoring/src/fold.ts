@@ -1,3 +1,4 @@
+import { acquire, release } from "./doubleArrays.ts"
 import {
   adaptExpectation,
   BRANCH_NONE,
@@ -116,15 +117,17 @@ export const openBase = (n: ReadonlyArray<number>): number => FIXED + n[N_DIMS]!
 export const copyFold = (fold: Fold): Fold => ({ n: fold.n.slice(0, usedNumbers(fold.n)) })
 
 /**
- * A new array of `size` slots holding `source`'s first `used` entries with
+ * An array of `size` slots holding `source`'s first `used` entries with
  * `count` slots opened at `index` (V8's push and splice would leave up to
- * 50% slack); slots past the used ones are 0.
+ * 50% slack); slots past the used ones are 0. `source` is let go of: the
+ * fold it belonged to holds the result instead.
  */
 const widen = (source: Array<number>, used: number, index: number, count: number, size: number) => {
-  const out = new Array<number>(size)
+  const out = acquire(size)
   for (let i = 0; i < index; i++) out[i] = source[i]!
   for (let i = index; i < used; i++) out[i + count] = source[i]!
   for (let i = used + count; i < size; i++) out[i] = 0
+  release(source)
   return out
 }
 

@@ -1,0 +1,63 @@
+/**
+ * Double arrays for the state: created unboxed, and recycled by length.
+ *
+ * A state's arrays are replaced as it changes shape: a lateness buffer
+ * shrinks at a session's start and grows as the session goes on, a fold
+ * widens for an issue or a dimension. Across many customers they come in
+ * the same few lengths, so an array a state let go of is kept for the next
+ * state that needs one that long. Taking a spare instead of a new array
+ * keeps the fold from allocating, and so the young-generation GC from
+ * copying whatever else is alive (a decoder's batch) at every collection
+ * the fold would otherwise trigger.
+ */
+
+let zeros: Array<number> = [0.5]
+zeros[0] = 0
+
+/**
+ * A new array of `size` zeros, unboxed doubles: a slice of a double array is
+ * one, where `new Array(size)` starts as small integers and is converted
+ * (copied) at the first fractional store.
+ */
+export const doubles = (size: number): Array<number> => {
+  while (zeros.length < size) zeros = zeros.concat(zeros)
+  return zeros.slice(0, size)
+}
+
+/** Lengths kept, and spares kept per length. */
+const SPARE_LENGTHS = 512
+const SPARE_DEPTH = 4
+const spare: Array<Array<Array<number>>> = []
+for (let i = 0; i < SPARE_LENGTHS; i++) spare.push([])
+
+/** An array no state refers to any more. */
+export const release = (a: Array<number>): void => {
+  if (a.length < SPARE_LENGTHS) {
+    const free = spare[a.length]!
+    if (free.length < SPARE_DEPTH) free.push(a)
+  }
+}
+
+/** A double array of `size` (zeros when new; a spare holds old numbers the caller overwrites). */
+export const acquire = (size: number): Array<number> => {
+  if (size < SPARE_LENGTHS) {
+    const free = spare[size]!
+    if (free.length > 0) return free.pop()!
+  }
+  return doubles(size)
+}
+
+let blanks: Array<string> = [""]
+
+/** A new array of `size` empty strings, in one elements kind from the start. */
+export const strings = (size: number): Array<string> => {
+  while (blanks.length < size) blanks = blanks.concat(blanks)
+  return blanks.slice(0, size)
+}
+
+/** A copy of `a`, as long as it, in a recycled array when one is spare. */
+export const copyOf = (a: ReadonlyArray<number>): Array<number> => {
+  const out = acquire(a.length)
+  for (let i = 0; i < a.length; i++) out[i] = a[i]!
+  return out
+}
