@@ -562,6 +562,78 @@ const remember = (s: CustomerState, src: ReadonlyArray<number>, at: number, p: P
   s.sc = count + 1
 }
 
+/** The remembered pairs while `evictAll` works on them (module-level: nothing allocated per event). */
+let pairScratch: Array<number> = doubles(64)
+
+/**
+ * Every buffered event leaves the buffer (a session's first event: it is
+ * newer than all of them by more than the allowed lateness), and the
+ * arriving event will be the only one buffered. The leaving events are
+ * remembered exactly as `remember` would, one after the other, but on a
+ * scratch copy of the ring; then the state's array is laid out afresh in
+ * one pass: the greatest evicted time, the remembered pairs in order with
+ * `SLACK` spare pairs, and a buffer with room for the arriving event and
+ * `SLACK` more. This replaces a `remember` per event (each of which may
+ * grow the ring, moving the buffer along) and a reshaped buffer by one
+ * array written once, and keeps the ring no larger than what it holds.
+ * The caller writes the arriving event into slot 0.
+ */
+const evictAll = (s: CustomerState, p: Params): void => {
+  const b = s.b
+  const count = s.bc
+  const base = bufferBase(s)
+  let evictedT = b[0]!
+  for (let i = 0; i < count; i++) {
+    const t = b[base + i * BUF_STRIDE + B_T]!
+    if (t > evictedT) evictedT = t
+  }
+  if (pairScratch.length < 2 * (s.sc + count)) pairScratch = doubles(2 * (s.sc + count))
+  const scratch = pairScratch
+  for (let i = 0; i < s.sc; i++) {
+    const from = RING + ((s.ss + i) % s.rc) * 2
+    scratch[i * 2] = b[from]!
+    scratch[i * 2 + 1] = b[from + 1]!
+  }
+  let first = 0
+  let pairs = s.sc
+  const cap = p.dedupCap
+  if (cap > 0) {
+    const horizon = s.n[T_REF]! - p.dedupHorizonHours * HOUR_MS
+    for (let i = 0; i < count; i++) {
+      const at = base + i * BUF_STRIDE
+      const t = b[at + B_T]!
+      if (t < horizon) continue
+      while (pairs > 0 && scratch[first * 2]! < horizon) {
+        first++
+        pairs--
+      }
+      if (pairs >= cap) {
+        first += pairs - cap + 1
+        pairs = cap - 1
+      }
+      scratch[(first + pairs) * 2] = t
+      scratch[(first + pairs) * 2 + 1] = b[at + B_HASH]!
+      pairs++
+    }
+  }
+  const spare = Math.min(cap, pairs + SLACK)
+  const ring = spare > pairs ? spare : pairs
+  const length = RING + 2 * ring + (1 + SLACK) * BUF_STRIDE
+  const out = length === b.length ? b : acquire(length)
+  out[0] = evictedT
+  for (let i = 0; i < pairs * 2; i++) out[RING + i] = scratch[first * 2 + i]!
+  for (let i = RING + pairs * 2; i < length; i++) out[i] = 0
+  if (out !== b) {
+    s.b = out
+    release(b)
+  }
+  s.rc = ring
+  s.ss = 0
+  s.sc = pairs
+  s.bc = 0
+  s.bs = null
+}
+
 /** Folds the first `k` buffered events into the evicted fold (the caller drops them from the buffer). */
 const evictHead = (s: CustomerState, k: number, p: Params): void => {
   if (k === 0) return
@@ -764,18 +836,15 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
       evictedBecomesCurrent(s)
       stepInOrder(s, arrival, 0, p)
       report(out, seq, false, false, lastStep.v, lastStep.branch, lastStep.orphan, lastStep.repeatedOpening)
-      for (let i = 0; i < count; i++) {
-        // Read afresh each time: remembering may move the buffer.
-        const at = bufferBase(s) + i * BUF_STRIDE
-        if (s.b[at + B_T]! > s.b[0]!) s.b[0] = s.b[at + B_T]!
-        remember(s, s.b, at, p)
-      }
-    } else {
-      stepInOrder(s, arrival, 0, p)
-      // Read the step before the evicted fold is stepped.
-      report(out, seq, false, false, lastStep.v, lastStep.branch, lastStep.orphan, lastStep.repeatedOpening)
-      evictHead(s, drop, p)
+      evictAll(s, p)
+      writeBuffered(s, 0, id, source, sourceString)
+      s.bc = 1
+      return
     }
+    stepInOrder(s, arrival, 0, p)
+    // Read the step before the evicted fold is stepped.
+    report(out, seq, false, false, lastStep.v, lastStep.branch, lastStep.orphan, lastStep.repeatedOpening)
+    evictHead(s, drop, p)
     reshapeBuffer(s, drop, count - drop)
     writeBuffered(s, count - drop, id, source, sourceString)
     return
