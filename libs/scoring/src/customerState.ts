@@ -589,11 +589,10 @@ const evictAll = (s: CustomerState, p: Params): void => {
   }
   if (pairScratch.length < 2 * (s.sc + count)) pairScratch = doubles(2 * (s.sc + count))
   const scratch = pairScratch
-  for (let i = 0; i < s.sc; i++) {
-    const from = RING + ((s.ss + i) % s.rc) * 2
-    scratch[i * 2] = b[from]!
-    scratch[i * 2 + 1] = b[from + 1]!
-  }
+  // The ring in order: from its first pair to its end, then from its start if it wraps.
+  const head = s.ss + s.sc > s.rc ? s.rc - s.ss : s.sc
+  for (let i = 0; i < head * 2; i++) scratch[i] = b[RING + s.ss * 2 + i]!
+  for (let i = head * 2; i < s.sc * 2; i++) scratch[i] = b[RING + i - head * 2]!
   let first = 0
   let pairs = s.sc
   const cap = p.dedupCap
@@ -622,7 +621,7 @@ const evictAll = (s: CustomerState, p: Params): void => {
   const out = length === b.length ? b : acquire(length)
   out[0] = evictedT
   for (let i = 0; i < pairs * 2; i++) out[RING + i] = scratch[first * 2 + i]!
-  for (let i = RING + pairs * 2; i < length; i++) out[i] = 0
+  // Spare pairs and buffer slots are not read before they are written: a recycled array's old numbers may stay.
   if (out !== b) {
     s.b = out
     release(b)
