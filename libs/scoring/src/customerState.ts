@@ -307,10 +307,17 @@ const dimensionLabels = new Map<string, number>()
 const LABEL_CACHE = 32
 const cachedDimensions: Array<string> = new Array<string>(LABEL_CACHE).fill("")
 const cachedLabels: Array<number> = new Array<number>(LABEL_CACHE).fill(0.5).fill(0)
-/** The label hash of a dimension name, cached: dimension names are few and repeat on every expectation. */
-const dimensionLabel = (name: string): number => {
+/**
+ * Writes the label hash of a dimension name into `into[at]`, cached:
+ * dimension names are few and repeat on every expectation. (Written, not
+ * returned: see `hashIdInto`.)
+ */
+const dimensionLabelInto = (name: string, into: Array<number>, at: number): void => {
   const slot = name.length & (LABEL_CACHE - 1)
-  if (name === cachedDimensions[slot] && name.length > 0) return cachedLabels[slot]!
+  if (name === cachedDimensions[slot] && name.length > 0) {
+    into[at] = cachedLabels[slot]!
+    return
+  }
   let label = dimensionLabels.get(name)
   if (label === undefined) {
     label = dimensionHash(name)
@@ -318,7 +325,7 @@ const dimensionLabel = (name: string): number => {
   }
   cachedDimensions[slot] = name
   cachedLabels[slot] = label
-  return label
+  into[at] = label
 }
 
 /**
@@ -348,7 +355,7 @@ const pack = (event: ModelEvent): void => {
     arrival[B_META] = KIND_EXPECTATION | (e.negotiated ? 8 : 0)
     arrival[B_X] = e.expected
     arrival[B_Y] = e.actual
-    arrival[B_LABEL] = dimensionLabel(e.dimension)
+    dimensionLabelInto(e.dimension, arrival, B_LABEL)
   } else if (first === 115 /* s */) {
     const e = event as SurveyEvent
     arrival[B_META] = KIND_SURVEY | ((e.scale === "nps" ? SCALE_NPS : e.scale === "csat" ? SCALE_CSAT : SCALE_CES) << 4)

@@ -161,10 +161,12 @@ interface Rates {
   readonly fail: number
   /** h⁻ = 2·h⁺ (the defaults): the positive factor is the square of the negative one. */
   readonly posIsNegSquared: boolean
+  /** E0, kept here as an unboxed number (see stepExpectation). */
+  readonly e0: number
 }
 
 let ratesOf: Params | undefined
-let rates: Rates = { pos: 0, neg: 0, fail: 0, posIsNegSquared: false }
+let rates: Rates = { pos: 0, neg: 0, fail: 0, posIsNegSquared: false, e0: 0 }
 
 /** Derived once per parameter set (a one-entry cache: a fold runs with one set). */
 const ratesFor = (p: Params): Rates => {
@@ -173,7 +175,8 @@ const ratesFor = (p: Params): Rates => {
       pos: -Math.LN2 / (p.hPosDays * DAY_MS),
       neg: -Math.LN2 / (p.hNegDays * DAY_MS),
       fail: -Math.LN2 / (p.hFailDays * DAY_MS),
-      posIsNegSquared: p.hNegDays === 2 * p.hPosDays
+      posIsNegSquared: p.hNegDays === 2 * p.hPosDays,
+      e0: p.e0
     }
     ratesOf = p
   }
@@ -354,7 +357,8 @@ const stepExpectation = (fold: Fold, src: ReadonlyArray<number>, at: number, p: 
   const y = src[at + E_Y]!
   const label = src[at + E_LABEL]!
   const index = findDimension(fold.n, label)
-  const stored = index < 0 ? p.e0 : fold.n[FIXED + index * DIM_STRIDE + 1]!
+  // E0 from the rates, not from `p`: a frozen object's number merged with the array's double would be boxed.
+  const stored = index < 0 ? ratesFor(p).e0 : fold.n[FIXED + index * DIM_STRIDE + 1]!
   let reference = x
   if ((src[at + E_META]! & 8) === 0) {
     const drifted = expectationAt(stored, src[at + E_T]!, p)
@@ -420,8 +424,9 @@ const stepIssueResolved = (fold: Fold, src: ReadonlyArray<number>, at: number, p
   n[W] = weight > 0 ? weight : 0
   closeIssue(fold, index)
   const branch = recoveryBranch(earlier, severity, x, (src[at + E_META]! & 8) !== 0)
-  lastStep.v =
-    branch === BRANCH_PARADOX ? paradoxImpression(severity, p) : restoredImpression(provisional, branch, x, p)
+  // Two stores rather than one of a conditional: V8 would box the inlined branch's double to merge it with the call's.
+  if (branch === BRANCH_PARADOX) lastStep.v = paradoxImpression(severity, p)
+  else lastStep.v = restoredImpression(provisional, branch, x, p)
   lastStep.w = p.weightIssue
   lastStep.branch = branch
   closeStep(fold, src, at, p)
