@@ -1,5 +1,5 @@
 import type { Message, Producer } from "kafkajs"
-import type { BenchRecord } from "./benchInput.ts"
+import { type BenchRecords, messageAt } from "./benchInput.ts"
 import type { LatencyPhase } from "./benchPlan.ts"
 import { sleep } from "./groupProgress.ts"
 import type { ProbeTracker } from "./latencyProbes.ts"
@@ -25,7 +25,7 @@ export interface OfferedResult {
 export const offerLoad = async (
   producer: Producer,
   topic: string,
-  records: ReadonlyArray<BenchRecord>,
+  records: BenchRecords,
   from: number,
   phase: LatencyPhase,
   probes: ProbeTracker
@@ -53,9 +53,8 @@ export const offerLoad = async (
           probeIds.push(probe.id)
           messages.push(probe.message)
         } else {
-          if (cursor >= records.length) throw new Error(`the input ran out at record ${cursor}`)
-          const record = records[cursor++]!
-          messages.push({ key: record.key, value: record.value })
+          if (cursor >= records.count) throw new Error(`the input ran out at record ${cursor}`)
+          messages.push(messageAt(records, cursor++))
         }
       }
       probes.sent(probeIds, performance.now())

@@ -220,7 +220,7 @@ export const runBench = (options: BenchOptions) =>
     say(`${plan.mode} run ${runId}: topics ${prefix}*, databases ${database}_*`)
     const input = generateInput(plan, Math.max(plan.scorerRecords, pipelineRecords(plan)))
     say(
-      `input: ${count(input.records.length)} simulated records (${count(input.customers)} customers, ${input.days} days, seed ${input.seed})`
+      `input: ${count(input.records.count)} simulated records (${count(input.customers)} customers, ${input.days} days, seed ${input.seed})`
     )
 
     const fold = foldFigures(plan)
@@ -230,7 +230,7 @@ export const runBench = (options: BenchOptions) =>
 
     const names = topicNames(prefix)
     yield* ensureTopics(kafka, topicSpecs({ names, partitions: plan.partitions, replicationFactor: 1 }))
-    const scorerRecords = Math.min(plan.scorerRecords, input.records.length)
+    const scorerRecords = Math.min(plan.scorerRecords, input.records.count)
     yield* Effect.promise(async () => {
       const producer = await benchProducer(kafka)
       await produceAll(producer, names.interactions, input.records, 0, scorerRecords)
@@ -302,11 +302,11 @@ export const runBench = (options: BenchOptions) =>
       machine: { cpus: os.cpus().length, node: process.version, loadBefore, loadAfter: os.loadavg()[0]! },
       input: {
         generator: "services/simulator (simulationRecords), start 2025-01-01",
-        records: input.records.length,
+        records: input.records.count,
         customers: input.customers,
         days: input.days,
         seed: input.seed,
-        meanRecordBytes: input.bytes / input.records.length,
+        meanRecordBytes: input.bytes / input.records.count,
         partitions: plan.partitions
       },
       rows: rowsOf(plan, details),
