@@ -569,70 +569,73 @@ const remember = (s: CustomerState, src: ReadonlyArray<number>, at: number, p: P
   s.sc = count + 1
 }
 
-/** The remembered pairs while `evictAll` works on them (module-level: nothing allocated per event). */
-let pairScratch: Array<number> = doubles(64)
-
 /**
  * Every buffered event leaves the buffer (a session's first event: it is
  * newer than all of them by more than the allowed lateness), and the
  * arriving event will be the only one buffered. The leaving events are
- * remembered exactly as `remember` would, one after the other, but on a
- * scratch copy of the ring; then the state's array is laid out afresh in
- * one pass: the greatest evicted time, the remembered pairs in order with
- * `SLACK` spare pairs, and a buffer with room for the arriving event and
- * `SLACK` more. This replaces a `remember` per event (each of which may
- * grow the ring, moving the buffer along) and a reshaped buffer by one
- * array written once, and keeps the ring no larger than what it holds.
- * The caller writes the arriving event into slot 0.
+ * remembered exactly as `remember` would, one after the other, and the
+ * state's array is laid out afresh in one pass: the greatest evicted time,
+ * the remembered pairs in order with `SLACK` spare pairs, and a buffer with
+ * room for the arriving event and `SLACK` more. This replaces a `remember`
+ * per event (each of which may grow the ring, moving the buffer along) and
+ * a reshaped buffer by one array written once, and keeps the ring no larger
+ * than what it holds. The caller writes the arriving event into slot 0.
+ *
+ * What `remember` would do one event at a time is worked out on positions
+ * first: the ring's pairs followed by the leaving events the dedup horizon
+ * keeps (the buffer is in time order, so those are its last ones) form one
+ * sequence, of which the remembered pairs end up being the part from
+ * `first` on.
  */
 const evictAll = (s: CustomerState, p: Params): void => {
   const b = s.b
   const count = s.bc
   const base = bufferBase(s)
-  let evictedT = b[0]!
-  for (let i = 0; i < count; i++) {
-    const t = b[base + i * BUF_STRIDE + B_T]!
-    if (t > evictedT) evictedT = t
-  }
-  if (pairScratch.length < 2 * (s.sc + count)) pairScratch = doubles(2 * (s.sc + count))
-  const scratch = pairScratch
-  // The ring in order: from its first pair to its end, then from its start if it wraps.
-  const head = s.ss + s.sc > s.rc ? s.rc - s.ss : s.sc
-  for (let i = 0; i < head * 2; i++) scratch[i] = b[RING + s.ss * 2 + i]!
-  for (let i = head * 2; i < s.sc * 2; i++) scratch[i] = b[RING + i - head * 2]!
-  let first = 0
-  let pairs = s.sc
+  const lastT = b[base + (count - 1) * BUF_STRIDE + B_T]!
+  const evictedT = lastT > b[0]! ? lastT : b[0]!
+  const held = s.sc
+  const ringStart = s.ss
+  const ringSize = s.rc
   const cap = p.dedupCap
+  let kept = count
+  let first = 0
+  let end = held
   if (cap > 0) {
     const horizon = s.n[T_REF]! - p.dedupHorizonHours * HOUR_MS
-    for (let i = 0; i < count; i++) {
-      const at = base + i * BUF_STRIDE
-      const t = b[at + B_T]!
-      if (t < horizon) continue
-      while (pairs > 0 && scratch[first * 2]! < horizon) {
+    kept = 0
+    while (kept < count && b[base + kept * BUF_STRIDE + B_T]! < horizon) kept++
+    for (let j = kept; j < count; j++) {
+      // The front leaves while it is older than the horizon (a leaving event never is), then the oldest beyond the cap.
+      while (first < held && first < end) {
+        let at = ringStart + first
+        if (at >= ringSize) at -= ringSize
+        if (b[RING + at * 2]! >= horizon) break
         first++
-        pairs--
       }
-      if (pairs >= cap) {
-        first += pairs - cap + 1
-        pairs = cap - 1
-      }
-      scratch[(first + pairs) * 2] = t
-      scratch[(first + pairs) * 2 + 1] = b[at + B_HASH]!
-      pairs++
+      if (end - first >= cap) first = end - cap + 1
+      end++
     }
   }
+  const pairs = end - first
   const spare = Math.min(cap, pairs + SLACK)
   const ring = spare > pairs ? spare : pairs
-  const length = RING + 2 * ring + (1 + SLACK) * BUF_STRIDE
-  const out = length === b.length ? b : acquire(length)
+  const out = acquire(RING + 2 * ring + (1 + SLACK) * BUF_STRIDE)
   out[0] = evictedT
-  for (let i = 0; i < pairs * 2; i++) out[RING + i] = scratch[first * 2 + i]!
-  // Spare pairs and buffer slots are not read before they are written: a recycled array's old numbers may stay.
-  if (out !== b) {
-    s.b = out
-    release(b)
+  for (let i = first, to = RING; i < end; i++, to += 2) {
+    if (i < held) {
+      let at = ringStart + i
+      if (at >= ringSize) at -= ringSize
+      out[to] = b[RING + at * 2]!
+      out[to + 1] = b[RING + at * 2 + 1]!
+    } else {
+      const at = base + (kept + i - held) * BUF_STRIDE
+      out[to] = b[at + B_T]!
+      out[to + 1] = b[at + B_HASH]!
+    }
   }
+  // Spare pairs and buffer slots are not read before they are written: a recycled array's old numbers may stay.
+  s.b = out
+  release(b)
   s.rc = ring
   s.ss = 0
   s.sc = pairs
