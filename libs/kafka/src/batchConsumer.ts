@@ -41,6 +41,12 @@ export interface BatchConsumerOptions<E, R> {
   readonly retryMaxMs: number
   /** how long closing may spend flushing the last batch */
   readonly drainTimeoutMs: number
+  /**
+   * a member silent this long is removed from the group and its partitions go
+   * to the others (after a crash, the wait before another member takes over)
+   */
+  readonly sessionTimeoutMs: number
+  readonly heartbeatIntervalMs: number
   /** writes one batch; must be idempotent (a batch can be delivered again after a crash) */
   readonly write: (records: ReadonlyArray<ConsumedRecord>) => Effect.Effect<void, E, R>
   /** runs before the first write after each (re)assignment: forget per-partition caches here */
@@ -171,6 +177,8 @@ export const startBatchConsumer = <E, R>(
     const consumer: Consumer = options.kafka.consumer({
       groupId,
       readUncommitted: false,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
       // A fetch waits at most this long for data, so a paused or idle consumer
       // still heartbeats and notices rebalances promptly.
       maxWaitTimeInMs: Math.min(1000, Math.max(100, options.maxBatchMs))

@@ -47,7 +47,9 @@ const defaults = {
   maxBufferedRows: 200,
   retryBaseMs: 50,
   retryMaxMs: 400,
-  drainTimeoutMs: 10_000
+  drainTimeoutMs: 10_000,
+  sessionTimeoutMs: 30_000,
+  heartbeatIntervalMs: 3_000
 }
 
 /** Runs a batch consumer until `done` holds for what it wrote, then closes it (which drains). */

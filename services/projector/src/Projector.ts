@@ -60,6 +60,8 @@ export const runProjector: Effect.Effect<never, unknown, ClickHouse | Scope.Scop
       retryBaseMs: config.retryBaseMs,
       retryMaxMs: config.retryMaxMs,
       drainTimeoutMs: config.drainMs,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
       write: writer.write,
       onAssigned: (assignment) =>
         Effect.andThen(

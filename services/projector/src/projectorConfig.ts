@@ -26,6 +26,13 @@ export const projectorConfig = Config.all({
   retryMaxMs: Config.schema(between(1, 600_000), "XPSCORE_PROJECTOR_RETRY_MAX_MS").pipe(Config.withDefault(30_000)),
   /** how long SIGTERM may spend writing and committing the last batch */
   drainMs: Config.schema(between(0, 600_000), "XPSCORE_PROJECTOR_DRAIN_MS").pipe(Config.withDefault(30_000)),
+  /** a member silent this long is removed from the group: how long a crashed projector's partitions wait for another one */
+  sessionTimeoutMs: Config.schema(between(6_000, 1_800_000), "XPSCORE_PROJECTOR_SESSION_TIMEOUT_MS").pipe(
+    Config.withDefault(30_000)
+  ),
+  heartbeatIntervalMs: Config.schema(between(100, 600_000), "XPSCORE_PROJECTOR_HEARTBEAT_INTERVAL_MS").pipe(
+    Config.withDefault(3_000)
+  ),
   /** customers whose highest projected seq is remembered (the rest are looked up again when seen) */
   seqCacheSize: Config.schema(between(1, 100_000_000), "XPSCORE_PROJECTOR_SEQ_CACHE_SIZE").pipe(
     Config.withDefault(1_000_000)
