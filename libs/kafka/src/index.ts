@@ -1,3 +1,6 @@
+// first, before any module that loads kafkajs: it installs faster pieces of kafkajs' producer (see there)
+import "./kafkajsEncoding.ts"
+
 export {
   type BatchConsumer,
   BatchConsumerFailed,
@@ -49,6 +52,7 @@ export {
 export { InteractionProducer, type InteractionProducerSettings } from "./InteractionProducer.ts"
 export { type InteractionRecord, prepareInteraction } from "./interactionRecord.ts"
 export { type KafkaClientOptions, kafkaClient, makeKafka } from "./kafkaClient.ts"
+export { type KafkajsEncodingStatus, kafkajsEncodingStatus } from "./kafkajsEncoding.ts"
 export { ProduceFailed } from "./lingeringSender.ts"
 export { murmur2, murmur2Partitioner } from "./murmur2Partitioner.ts"
 export {

@@ -1,11 +1,11 @@
 import { createRequire } from "node:module"
 
 /**
- * Faster pieces for kafkajs 2.2.4's request encoding, the same bytes out.
+ * Faster pieces for kafkajs 2.2.4's producer, the same bytes out.
  *
  * A CPU profile of the scorer (docs/benchmarks.md, figure 3) put about 40 %
- * of its time in kafkajs encoding what it produces, most of it in two
- * places that do more work than the bytes need:
+ * of its time in kafkajs preparing what it produces, most of it in places
+ * that do more work than the bytes need:
  *
  * - every `Encoder` (one per record, one per header, one per request and
  *   per batch) starts with `Buffer.alloc(512)` and grows with `Buffer.alloc`:
@@ -18,39 +18,50 @@ import { createRequire } from "node:module"
  *   JavaScript. Here it is `@node-rs/crc32`'s native one (also what
  *   `@platformatic/kafka` uses), same polynomial, same result; where no
  *   native build loads, kafkajs' own stays.
+ * - `groupMessagesPerPartition` copies a partition's array for every
+ *   message added to it (quadratic in the messages of a partition per
+ *   request); here each message is pushed, same groups in the same order.
  *
- * kafkajs has no hook for either, so this changes kafkajs' own modules in
- * place, once per process: the encoder's growth on its prototype, which
- * every encoder shares, and, in Node's module cache, what the encoder and
- * CRC modules export to the modules that load them afterwards. Those are
- * the record, header and record batch encoders and the produce requests,
- * which kafkajs loads on a client's first produce or fetch, after
- * `kafkaClient.ts` has called this. It applies only to the kafkajs version
- * it was written for, and only if those modules are not loaded yet; in any
- * other case it changes nothing (kafkajs stays correct, only slower) and
- * says why in `kafkajsEncodingStatus`, which the unit test requires to be
- * installed, beside a byte-for-byte comparison of a produce request encoded
- * here and by a kafkajs left as it is.
+ * kafkajs has no hook for any of them, so this changes kafkajs' own modules
+ * in place, once per process: the encoder's growth on its prototype, which
+ * every encoder shares, and, in Node's module cache, what the encoder, CRC
+ * and grouping modules export to the modules that load them afterwards.
+ * Those are the record, header and record batch encoders and the produce
+ * requests, which kafkajs loads on a client's first produce or fetch, and
+ * the producer's `sendMessages`, which it loads with kafkajs itself: so
+ * this module installs itself when it is first imported, and the index of
+ * libs/kafka imports it before anything that loads kafkajs. Each piece
+ * applies only to the kafkajs version it was written for, and only if the
+ * modules that take it are not loaded yet; otherwise it changes nothing
+ * (kafkajs stays correct, only slower) and `kafkajsEncodingStatus` says
+ * why. The unit test requires every piece installed, beside a byte-for-byte
+ * comparison with a kafkajs left as it is.
  */
 
 const FOR_VERSION = "2.2.4"
 
 const MODULES = {
   encoder: "kafkajs/src/protocol/encoder.js",
-  crc32C: "kafkajs/src/protocol/recordBatch/crc32C/index.js"
+  crc32C: "kafkajs/src/protocol/recordBatch/crc32C/index.js",
+  groupMessagesPerPartition: "kafkajs/src/producer/groupMessagesPerPartition.js",
+  /** takes the grouping function when it is loaded, with kafkajs' index */
+  sendMessages: "kafkajs/src/producer/sendMessages.js"
 } as const
 
 /** kafkajs' modules that take the encoder class or the CRC function when they are loaded. */
-const DEPENDENTS = [
+const ENCODER_DEPENDENTS = [
   "kafkajs/src/protocol/recordBatch/record/v0/index.js",
   "kafkajs/src/protocol/recordBatch/header/v0/index.js",
   "kafkajs/src/protocol/recordBatch/v0/index.js",
   "kafkajs/src/protocol/requests/produce/v3/request.js"
 ] as const
 
-export type KafkajsEncodingStatus =
-  | { readonly installed: true; readonly crc32c: "native" | "kafkajs" }
-  | { readonly installed: false; readonly reason: string }
+/** For each piece: "installed", or why not. */
+export interface KafkajsEncodingStatus {
+  readonly encoder: string
+  readonly crc32c: string
+  readonly grouping: string
+}
 
 interface EncoderClass {
   new (initialSize?: number): EncoderInstance
@@ -66,7 +77,8 @@ interface EncoderInstance {
 
 const INSTALLED = Symbol.for("xpscore.kafkajs.fastEncoding")
 
-let status: KafkajsEncodingStatus = { installed: false, reason: "installKafkajsEncoding has not run" }
+const notYet = "installKafkajsEncoding has not run"
+let status: KafkajsEncodingStatus = { encoder: notYet, crc32c: notYet, grouping: notYet }
 
 /** Whether the faster encoding is in place in this process, and why not if not. */
 export const kafkajsEncodingStatus = (): KafkajsEncodingStatus => status
@@ -80,46 +92,80 @@ const nativeCrc32c = (require: NodeJS.Require): ((buffer: Buffer) => number) | u
   }
 }
 
-/** Installs the faster encoding (see above) into this process's kafkajs. Idempotent. */
+type MessageGroups = (options: {
+  topic: string
+  partitionMetadata: ReadonlyArray<unknown>
+  messages: ReadonlyArray<unknown>
+  partitioner: (options: { topic: string; partitionMetadata: ReadonlyArray<unknown>; message: unknown }) => number
+}) => Record<number, Array<unknown>>
+
+/** kafkajs' `groupMessagesPerPartition`, with a push where it copied the array. */
+const groupMessagesPerPartition: MessageGroups = ({ topic, partitionMetadata, messages, partitioner }) => {
+  if (partitionMetadata.length === 0) return {}
+  const groups: Record<number, Array<unknown>> = {}
+  for (const message of messages) {
+    const partition = partitioner({ topic, partitionMetadata, message })
+    const group = groups[partition]
+    if (group === undefined) groups[partition] = [message]
+    else group.push(message)
+  }
+  return groups
+}
+
+const INSTALLED_PIECE = "installed"
+
+/** Installs the faster pieces (see above) into this process's kafkajs. Idempotent. */
 export const installKafkajsEncoding = (): KafkajsEncodingStatus => {
   const require = createRequire(import.meta.url)
   const Encoder = require(MODULES.encoder) as EncoderClass
   const marks = Encoder.prototype as unknown as Record<symbol, unknown>
   if (marks[INSTALLED] !== undefined) return status
+  marks[INSTALLED] = true
   const version = (require("kafkajs/package.json") as { version: string }).version
   if (version !== FOR_VERSION) {
-    status = { installed: false, reason: `written for kafkajs ${FOR_VERSION}, found ${version}` }
+    const reason = `written for kafkajs ${FOR_VERSION}, found ${version}`
+    status = { encoder: reason, crc32c: reason, grouping: reason }
     return status
   }
-  const loaded = DEPENDENTS.filter((path) => require.cache[require.resolve(path)] !== undefined)
-  if (loaded.length > 0) {
-    status = { installed: false, reason: `kafkajs loaded ${loaded.join(", ")} before it could be installed` }
-    return status
+  const loaded = (paths: ReadonlyArray<string>) => {
+    const early = paths.filter((path) => require.cache[require.resolve(path)] !== undefined)
+    return early.length === 0 ? undefined : `kafkajs loaded ${early.join(", ")} before this was installed`
+  }
+  const swap = (path: string, exports: unknown) => {
+    require(path)
+    require.cache[require.resolve(path)]!.exports = exports
   }
 
-  // the same growth as kafkajs' (next power of two, the written bytes copied), without the zero fill
-  Encoder.prototype.ensureAvailable = function (this: EncoderInstance, length: number) {
-    if (this.offset + length > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(this.offset + length))
-      this.buf.copy(grown, 0, 0, this.offset)
-      this.buf = grown
+  const encoderTooLate = loaded(ENCODER_DEPENDENTS)
+  let crc32c = encoderTooLate ?? INSTALLED_PIECE
+  if (encoderTooLate === undefined) {
+    // the same growth as kafkajs' (next power of two, the written bytes copied), without the zero fill
+    Encoder.prototype.ensureAvailable = function (this: EncoderInstance, length: number) {
+      if (this.offset + length > this.buf.length) {
+        const grown = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(this.offset + length))
+        this.buf.copy(grown, 0, 0, this.offset)
+        this.buf = grown
+      }
     }
-  }
-  // kafkajs' constructor zero-fills its first buffer; `super(0)` makes it one byte (on V8's heap, no backing store)
-  class PooledEncoder extends Encoder {
-    constructor(initialSize = 511) {
-      super(0)
-      this.buf = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(initialSize))
+    // kafkajs' constructor zero-fills its first buffer; `super(0)` makes it one byte (on V8's heap, no backing store)
+    class PooledEncoder extends Encoder {
+      constructor(initialSize = 511) {
+        super(0)
+        this.buf = Buffer.allocUnsafe(Encoder.nextPowerOfTwo(initialSize))
+      }
     }
+    swap(MODULES.encoder, PooledEncoder)
+    const native = nativeCrc32c(require)
+    if (native === undefined) crc32c = "@node-rs/crc32 has no native build that loads here"
+    else swap(MODULES.crc32C, native)
   }
-  require.cache[require.resolve(MODULES.encoder)]!.exports = PooledEncoder
 
-  const crc32c = nativeCrc32c(require)
-  if (crc32c !== undefined) {
-    require(MODULES.crc32C)
-    require.cache[require.resolve(MODULES.crc32C)]!.exports = crc32c
-  }
-  marks[INSTALLED] = true
-  status = { installed: true, crc32c: crc32c === undefined ? "kafkajs" : "native" }
+  const groupingTooLate = loaded([MODULES.sendMessages])
+  if (groupingTooLate === undefined) swap(MODULES.groupMessagesPerPartition, groupMessagesPerPartition)
+
+  status = { encoder: encoderTooLate ?? INSTALLED_PIECE, crc32c, grouping: groupingTooLate ?? INSTALLED_PIECE }
   return status
 }
+
+// Installed when this module is first imported: the grouping must reach kafkajs before kafkajs itself is loaded.
+installKafkajsEncoding()

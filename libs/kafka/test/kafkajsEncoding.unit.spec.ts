@@ -2,40 +2,43 @@ import { execFileSync } from "node:child_process"
 import { createRequire } from "node:module"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
-// what every process does by making a client: installs the faster encoding
-import "../src/kafkaClient.ts"
+// first, as libs/kafka's index does: installs the faster pieces before anything loads kafkajs
 import { kafkajsEncodingStatus } from "../src/kafkajsEncoding.ts"
-import { produceRequestBytes } from "./produceRequestBytes.ts"
+import { messageGroups, produceRequestBytes } from "./kafkajsSamples.ts"
 
 const require = createRequire(import.meta.url)
-const helper = fileURLToPath(new URL("./produceRequestBytes.ts", import.meta.url))
+const samples = fileURLToPath(new URL("./kafkajsSamples.ts", import.meta.url))
 
-/** The request's bytes from a fresh process whose kafkajs nothing has changed. */
-const bytesFromPlainKafkajs = () =>
-  Buffer.from(
-    execFileSync(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `import { produceRequestBytes } from ${JSON.stringify(helper)}
-process.stdout.write((await produceRequestBytes()).toString("base64"))`
-      ],
-      { encoding: "utf8" }
-    ),
-    "base64"
+/** The samples from a fresh process whose kafkajs nothing has changed. */
+const fromPlainKafkajs = (): { request: Buffer; groups: string } => {
+  const output = execFileSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `import { messageGroups, produceRequestBytes } from ${JSON.stringify(samples)}
+process.stdout.write(JSON.stringify({ request: (await produceRequestBytes()).toString("base64"), groups: messageGroups() }))`
+    ],
+    { encoding: "utf8" }
   )
+  const { request, groups } = JSON.parse(output) as { request: string; groups: string }
+  return { request: Buffer.from(request, "base64"), groups }
+}
 
 describe("kafkajs' encoding with xpscore's faster pieces", () => {
-  it("is installed in this kafkajs, with the native CRC-32C (else kafkajs was upgraded: review kafkajsEncoding.ts)", () => {
-    expect(kafkajsEncodingStatus()).toEqual({ installed: true, crc32c: "native" })
+  it("is installed in this kafkajs, every piece (else kafkajs was upgraded: review kafkajsEncoding.ts)", () => {
+    expect(kafkajsEncodingStatus()).toEqual({ encoder: "installed", crc32c: "installed", grouping: "installed" })
   })
 
   it("puts on the wire exactly the bytes kafkajs alone does for a transactional produce request", async () => {
     const faster = await produceRequestBytes()
-    const plain = bytesFromPlainKafkajs()
+    const plain = fromPlainKafkajs().request
     expect(plain.length).toBeGreaterThan(200_000)
     expect(faster.equals(plain)).toBe(true)
+  })
+
+  it("groups a send's messages by partition exactly as kafkajs alone does: same partitions, same order", () => {
+    expect(messageGroups()).toBe(fromPlainKafkajs().groups)
   })
 
   it("computes CRC-32C: the check value and RFC 3720's vectors", () => {

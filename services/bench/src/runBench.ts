@@ -2,7 +2,15 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import { ClickHouse, sqlIdentifier } from "@xpscore/clickhouse"
 import type { ClickHouseTarget } from "@xpscore/config"
-import { ensureTopics, makeKafka, modelVersionTopicNames, topicNames, topicSpecs } from "@xpscore/kafka"
+import {
+  ensureTopics,
+  type KafkajsEncodingStatus,
+  kafkajsEncodingStatus,
+  makeKafka,
+  modelVersionTopicNames,
+  topicNames,
+  topicSpecs
+} from "@xpscore/kafka"
 import { Effect } from "effect"
 import type { Kafka } from "kafkajs"
 import { benchProducer, generateInput, produceAll } from "./benchInput.ts"
@@ -34,6 +42,8 @@ export interface BenchResult {
     /** 1-minute load average before and after: the figures are as noisy as the machine was busy */
     readonly loadBefore: number
     readonly loadAfter: number
+    /** whether libs/kafka's faster kafkajs producer pieces were in place (each "installed", or why not) */
+    readonly kafkajsEncoding: KafkajsEncodingStatus
   }
   readonly input: {
     readonly generator: string
@@ -299,7 +309,13 @@ export const runBench = (options: BenchOptions) =>
     return {
       generatedAt: new Date().toISOString(),
       mode: plan.mode,
-      machine: { cpus: os.cpus().length, node: process.version, loadBefore, loadAfter: os.loadavg()[0]! },
+      machine: {
+        cpus: os.cpus().length,
+        node: process.version,
+        loadBefore,
+        loadAfter: os.loadavg()[0]!,
+        kafkajsEncoding: kafkajsEncodingStatus()
+      },
       input: {
         generator: "services/simulator (simulationRecords), start 2025-01-01",
         records: input.records.count,
