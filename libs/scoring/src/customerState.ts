@@ -749,9 +749,20 @@ const writeBuffered = (s: CustomerState, index: number, id: string, source: numb
   const b = s.b
   const at = bufferBase(s) + index * BUF_STRIDE
   for (let j = 0; j < BUF_STRIDE; j++) b[at + j] = arrival[j]!
+  if (arrival[B_K0]! < 0 || source === 0 || s.bs !== null) writeBufferedStrings(s, index, id, source, sourceString)
+}
+
+/** The id and source strings of buffer slot `index`, for an event whose identity is not all numbers (or beside one). */
+const writeBufferedStrings = (
+  s: CustomerState,
+  index: number,
+  id: string,
+  source: number,
+  sourceString: string
+): void => {
   const k0 = arrival[B_K0]!
   if (k0 < 0 || source === 0) {
-    if (s.bs === null) s.bs = strings(((b.length - bufferBase(s)) / BUF_STRIDE) * 2)
+    if (s.bs === null) s.bs = strings(((s.b.length - bufferBase(s)) / BUF_STRIDE) * 2)
     s.bs[index * 2] = k0 < 0 ? id : ""
     s.bs[index * 2 + 1] = source === 0 ? sourceString : ""
   } else if (s.bs !== null) {
@@ -840,22 +851,19 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
     const base = bufferBase(s)
     let drop = 0
     while (drop < count && (b[base + drop * BUF_STRIDE]! < oldest || count - drop + 1 > p.bufferCap)) drop++
-    if (drop === count && count > 0) {
-      // All of them: the evicted fold becomes the current one, copied rather than re-stepped.
-      evictedBecomesCurrent(s)
-      stepInOrder(s, arrival, 0, p)
-      report(out, seq, false, false, lastStep.v, lastStep.branch, lastStep.orphan, lastStep.repeatedOpening)
-      evictAll(s, p)
-      writeBuffered(s, 0, id, source, sourceString)
-      s.bc = 1
-      return
-    }
+    // All of them: the evicted fold becomes the current one, copied rather than re-stepped.
+    const all = drop === count && count > 0
+    if (all) evictedBecomesCurrent(s)
     stepInOrder(s, arrival, 0, p)
     // Read the step before the evicted fold is stepped.
     report(out, seq, false, false, lastStep.v, lastStep.branch, lastStep.orphan, lastStep.repeatedOpening)
-    evictHead(s, drop, p)
-    reshapeBuffer(s, drop, count - drop)
+    if (all) evictAll(s, p)
+    else {
+      if (drop > 0) evictHead(s, drop, p)
+      reshapeBuffer(s, drop, count - drop)
+    }
     writeBuffered(s, count - drop, id, source, sourceString)
+    if (all) s.bc = 1
     return
   }
 

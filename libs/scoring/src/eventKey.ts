@@ -40,7 +40,11 @@ const cachedIndexes: Array<number> = new Array<number>(CACHE).fill(0)
 /** The index of a source (≥ 1), or 0 when the table is full and the caller must keep the string. */
 export const sourceIndexOf = (source: string): number => {
   const slot = source.length & (CACHE - 1)
-  if (source === cachedNames[slot] && source.length > 0) return cachedIndexes[slot]!
+  return source === cachedNames[slot] && source.length > 0 ? cachedIndexes[slot]! : lookUpSource(source, slot)
+}
+
+/** `sourceIndexOf` past its one-entry cache: kept apart so that the check stays small enough for V8 to inline. */
+const lookUpSource = (source: string, slot: number): number => {
   let index = sourceIndex.get(source)
   if (index === undefined) {
     if (sourceNames.length > SOURCE_LIMIT) return 0
