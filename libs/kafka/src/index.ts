@@ -1,6 +1,3 @@
-// first, before any module that loads kafkajs: it installs faster pieces of kafkajs' producer (see there)
-import "./kafkajsEncoding.ts"
-
 export {
   type BatchConsumer,
   BatchConsumerFailed,

@@ -1,12 +1,13 @@
-// first, before kafkajs is loaded: it installs faster pieces of kafkajs' producer (see there)
-import "./kafkajsEncoding.ts"
 import { kafkaBrokersConfig } from "@xpscore/config"
 import { type Context, Effect, type LogLevel } from "effect"
 import { Kafka, type LogEntry, logLevel } from "kafkajs"
 import { installAbortedTransactionsFix } from "./abortedTransactions.ts"
+import { installKafkajsEncoding } from "./kafkajsEncoding.ts"
 
 // before any client fetches: kafkajs alone can hand out records of aborted transactions
 installAbortedTransactionsFix()
+// before any client produces or fetches: kafkajs' encoders zero-fill buffers they overwrite and compute CRC-32C in JavaScript
+installKafkajsEncoding()
 
 export interface KafkaClientOptions {
   readonly clientId: string

@@ -18,34 +18,34 @@ import { createRequire } from "node:module"
  *   JavaScript. Here it is `@node-rs/crc32`'s native one (also what
  *   `@platformatic/kafka` uses), same polynomial, same result; where no
  *   native build loads, kafkajs' own stays.
- * - `groupMessagesPerPartition` copies a partition's array for every
- *   message added to it (quadratic in the messages of a partition per
- *   request); here each message is pushed, same groups in the same order.
  *
- * kafkajs has no hook for any of them, so this changes kafkajs' own modules
- * in place, once per process: the encoder's growth on its prototype, which
- * every encoder shares, and, in Node's module cache, what the encoder, CRC
- * and grouping modules export to the modules that load them afterwards.
- * Those are the record, header and record batch encoders and the produce
- * requests, which kafkajs loads on a client's first produce or fetch, and
- * the producer's `sendMessages`, which it loads with kafkajs itself: so
- * this module installs itself when it is first imported, and the index of
- * libs/kafka imports it before anything that loads kafkajs. Each piece
- * applies only to the kafkajs version it was written for, and only if the
- * modules that take it are not loaded yet; otherwise it changes nothing
- * (kafkajs stays correct, only slower) and `kafkajsEncodingStatus` says
- * why. The unit test requires every piece installed, beside a byte-for-byte
- * comparison with a kafkajs left as it is.
+ * kafkajs has no hook for either, so this changes kafkajs' own modules in
+ * place, once per process: the encoder's growth on its prototype, which
+ * every encoder shares, and, in Node's module cache, what the encoder and
+ * CRC modules export to the modules that load them afterwards. Those are
+ * the record, header and record batch encoders and the produce requests,
+ * which kafkajs loads on a client's first produce or fetch, after
+ * `kafkaClient.ts` has called this. Each piece applies only to the kafkajs
+ * version it was written for, and only if those modules are not loaded
+ * yet; otherwise it changes nothing (kafkajs stays correct, only slower)
+ * and `kafkajsEncodingStatus` says why. The unit test requires both pieces
+ * installed, beside a byte-for-byte comparison of a produce request with
+ * one from a kafkajs left as it is.
+ *
+ * Not replaced: kafkajs' `groupMessagesPerPartition`, which copies a
+ * partition's array for every message added (quadratic per request). A
+ * linear one is 30 times faster alone, yet the scorer measured slower with
+ * it (docs/benchmarks.md), the time going to allocating and copying
+ * kafkajs' large encoder buffers instead: apparently the old one's garbage
+ * kept young collections frequent enough to free those buffers soon after
+ * each request (with them forced frequent, the linear one was faster).
  */
 
 const FOR_VERSION = "2.2.4"
 
 const MODULES = {
   encoder: "kafkajs/src/protocol/encoder.js",
-  crc32C: "kafkajs/src/protocol/recordBatch/crc32C/index.js",
-  groupMessagesPerPartition: "kafkajs/src/producer/groupMessagesPerPartition.js",
-  /** takes the grouping function when it is loaded, with kafkajs' index */
-  sendMessages: "kafkajs/src/producer/sendMessages.js"
+  crc32C: "kafkajs/src/protocol/recordBatch/crc32C/index.js"
 } as const
 
 /** kafkajs' modules that take the encoder class or the CRC function when they are loaded. */
@@ -60,7 +60,6 @@ const ENCODER_DEPENDENTS = [
 export interface KafkajsEncodingStatus {
   readonly encoder: string
   readonly crc32c: string
-  readonly grouping: string
 }
 
 interface EncoderClass {
@@ -78,7 +77,7 @@ interface EncoderInstance {
 const INSTALLED = Symbol.for("xpscore.kafkajs.fastEncoding")
 
 const notYet = "installKafkajsEncoding has not run"
-let status: KafkajsEncodingStatus = { encoder: notYet, crc32c: notYet, grouping: notYet }
+let status: KafkajsEncodingStatus = { encoder: notYet, crc32c: notYet }
 
 /** Whether the faster encoding is in place in this process, and why not if not. */
 export const kafkajsEncodingStatus = (): KafkajsEncodingStatus => status
@@ -90,26 +89,6 @@ const nativeCrc32c = (require: NodeJS.Require): ((buffer: Buffer) => number) | u
   } catch {
     return undefined
   }
-}
-
-type MessageGroups = (options: {
-  topic: string
-  partitionMetadata: ReadonlyArray<unknown>
-  messages: ReadonlyArray<unknown>
-  partitioner: (options: { topic: string; partitionMetadata: ReadonlyArray<unknown>; message: unknown }) => number
-}) => Record<number, Array<unknown>>
-
-/** kafkajs' `groupMessagesPerPartition`, with a push where it copied the array. */
-const groupMessagesPerPartition: MessageGroups = ({ topic, partitionMetadata, messages, partitioner }) => {
-  if (partitionMetadata.length === 0) return {}
-  const groups: Record<number, Array<unknown>> = {}
-  for (const message of messages) {
-    const partition = partitioner({ topic, partitionMetadata, message })
-    const group = groups[partition]
-    if (group === undefined) groups[partition] = [message]
-    else group.push(message)
-  }
-  return groups
 }
 
 const INSTALLED_PIECE = "installed"
@@ -124,7 +103,7 @@ export const installKafkajsEncoding = (): KafkajsEncodingStatus => {
   const version = (require("kafkajs/package.json") as { version: string }).version
   if (version !== FOR_VERSION) {
     const reason = `written for kafkajs ${FOR_VERSION}, found ${version}`
-    status = { encoder: reason, crc32c: reason, grouping: reason }
+    status = { encoder: reason, crc32c: reason }
     return status
   }
   const loaded = (paths: ReadonlyArray<string>) => {
@@ -160,12 +139,6 @@ export const installKafkajsEncoding = (): KafkajsEncodingStatus => {
     else swap(MODULES.crc32C, native)
   }
 
-  const groupingTooLate = loaded([MODULES.sendMessages])
-  if (groupingTooLate === undefined) swap(MODULES.groupMessagesPerPartition, groupMessagesPerPartition)
-
-  status = { encoder: encoderTooLate ?? INSTALLED_PIECE, crc32c, grouping: groupingTooLate ?? INSTALLED_PIECE }
+  status = { encoder: encoderTooLate ?? INSTALLED_PIECE, crc32c }
   return status
 }
-
-// Installed when this module is first imported: the grouping must reach kafkajs before kafkajs itself is loaded.
-installKafkajsEncoding()

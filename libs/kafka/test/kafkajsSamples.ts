@@ -56,28 +56,3 @@ export const produceRequestBytes = async (): Promise<Buffer> => {
   const encoded = await encodeRequest({ correlationId: 99, clientId: "xpscore-test", request })
   return Buffer.from(encoded.buffer)
 }
-
-/**
- * How kafkajs' producer groups messages by partition (`sendMessages` does
- * this for every topic of a send): 2,000 messages over 6 partitions in a
- * shuffled order, as partition → the messages' ids in the order grouped.
- */
-export const messageGroups = (): string => {
-  const require = createRequire(import.meta.url)
-  const group = require("kafkajs/src/producer/groupMessagesPerPartition.js") as (
-    options: unknown
-  ) => Record<string, Array<{ id: number }>>
-  const messages = Array.from({ length: 2_000 }, (_, id) => ({ id, partition: (id * 7_919) % 6 }))
-  const partitionMetadata = Array.from({ length: 6 }, (_, partitionId) => ({ partitionId, leader: 1 }))
-  const groups = group({
-    topic: "xp.scores",
-    partitionMetadata,
-    messages,
-    partitioner: ({ message }: { message: { partition: number } }) => message.partition
-  })
-  const empty = group({ topic: "xp.scores", partitionMetadata: [], messages, partitioner: () => 0 })
-  return JSON.stringify({
-    groups: Object.entries(groups).map(([partition, grouped]) => [partition, grouped.map((m) => m.id)]),
-    empty
-  })
-}

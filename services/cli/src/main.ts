@@ -1,6 +1,3 @@
-// first, before anything loads kafkajs: libs/kafka installs faster pieces of kafkajs' producer, some of
-// which only reach kafkajs if it is not loaded yet (libs/kafka/src/kafkajsEncoding.ts)
-import "@xpscore/kafka"
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { LocalInfra } from "@xpscore/infra"
 import { Effect, Layer, Logger } from "effect"
