@@ -18,7 +18,7 @@ import { benchProducer } from "./benchInput.ts"
  * (`readChangelog`, `restorePartition`).
  *
  * Heap per customer is the live heap the restored partition states take
- * (the state, the map entry, the key bytes and score text the scorer keeps
+ * (the state, the map entry and the key text the scorer keeps
  * beside it), from `heapUsed` after full collections before and after;
  * that counts a little more than the states' own objects, never less.
  */

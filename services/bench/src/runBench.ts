@@ -182,7 +182,7 @@ const rowsOf = (plan: BenchPlan, d: BenchResult["details"]): Array<FigureRow> =>
       value: largest.heapBytesPerCustomer,
       unit: "B",
       target: { atMost: 1_024 },
-      note: "the state, its map entry, the key as text and bytes, the score text"
+      note: "the state, its map entry and its key (the customer id)"
     })
   }
   for (const p of d.pipelines) {

@@ -26,19 +26,21 @@ import { InvalidRatioExceeded, type InvalidRatioGuard } from "./invalidRatioGuar
 import { scoreRecordWriter } from "./scoreRecordJson.ts"
 
 /**
- * A customer's state, the score of its last record as written there (the
- * next record's previousScore), and its key as bytes (what the score and
- * changelog records are keyed by).
+ * The customers of one input partition: each one's state and nothing else,
+ * since a scorer holds every customer it has seen. The score of the last
+ * record (the next record's previousScore) is the state's score at its
+ * latest event, computed again when needed; records are keyed by the
+ * customer id the map already holds.
  */
-interface Customer {
-  readonly state: CustomerState
-  scoreText: string
-  readonly key: Buffer
+export interface PartitionState {
+  readonly customers: Map<string, CustomerState>
 }
 
-/** The customers of one input partition. */
-export interface PartitionState {
-  readonly customers: Map<string, Customer>
+/** The score of the record a state's last event produced (50 before any). */
+const lastScore = (state: CustomerState, params: Params): number => {
+  if (state.seq === 0) return 50
+  const components = componentsOf(state, params)
+  return termsFromComponents(components, params, components.tRefMs).score
 }
 
 /** What one committed batch did, for metrics and logs. */
@@ -106,7 +108,7 @@ export const scoreBatch = (
   const customers = state.customers
   const scores: Array<Message> = []
   const deadLetters: Array<Message> = []
-  const touched = new Map<string, Customer>()
+  const touched = new Map<string, CustomerState>()
   const deadLetterCounts = new Map<string, number>()
   let firstDeadLetter: BatchStats["firstDeadLetter"]
   let applied = 0
@@ -147,12 +149,12 @@ export const scoreBatch = (
     }
     let customer = customers.get(customerId)
     if (customer === undefined) {
-      // a copy: the consumed key is a view into the whole fetch response
-      customer = { state: emptyState(), scoreText: "50", key: Buffer.from(message.key!) }
+      customer = emptyState()
       customers.set(customerId, customer)
     }
-    applyInto(customer.state, fromInteraction(event), params, outcome)
-    const components = componentsOf(customer.state, params)
+    const previousScore = lastScore(customer, params)
+    applyInto(customer, fromInteraction(event), params, outcome)
+    const components = componentsOf(customer, params)
     const terms = termsFromComponents(components, params, components.tRefMs)
     touched.set(customerId, customer)
     if (outcome.applied) applied++
@@ -169,7 +171,7 @@ export const scoreBatch = (
       channel: event.channel,
       segment: event.segment,
       score: terms.score,
-      previousScore: customer.scoreText,
+      previousScore,
       index: terms.index,
       impression: outcome.v,
       recovery: outcome.recovery,
@@ -178,8 +180,7 @@ export const scoreBatch = (
       orphanResolution: outcome.orphanResolution,
       components
     })
-    customer.scoreText = writer.scoreText()
-    scores.push({ key: customer.key, value: Buffer.from(json) })
+    scores.push({ key: customerId, value: Buffer.from(json) })
   }
 
   const exceeded = setup.guard.exceededWith(batch.messages.length, deadLetters.length)
@@ -199,9 +200,9 @@ export const scoreBatch = (
 
   const changelog = new Array<ChangelogWrite>(touched.size)
   let i = 0
-  for (const customer of touched.values()) {
-    const bytes = serializeState(customer.state)
-    changelog[i++] = { key: customer.key, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) }
+  for (const [customerId, customer] of touched) {
+    const bytes = serializeState(customer)
+    changelog[i++] = { key: customerId, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) }
   }
   const topicMessages = [{ topic: topics.scores, messages: scores }]
   if (deadLetters.length > 0) topicMessages.push({ topic: topics.deadLetters, messages: deadLetters })
@@ -239,7 +240,7 @@ export const restorePartition = (
   partition: number,
   entries: ReadonlyMap<string, ChangelogEntry>
 ): Result.Result<PartitionState, StateUnreadable> => {
-  const customers = new Map<string, Customer>()
+  const customers = new Map<string, CustomerState>()
   for (const [customerId, entry] of entries) {
     let state: CustomerState
     try {
@@ -254,9 +255,7 @@ export const restorePartition = (
         })
       )
     }
-    const components = componentsOf(state, setup.params)
-    const score = state.seq === 0 ? 50 : termsFromComponents(components, setup.params, components.tRefMs).score
-    customers.set(customerId, { state, scoreText: String(score), key: Buffer.from(customerId) })
+    customers.set(customerId, state)
   }
   return Result.succeed({ customers })
 }

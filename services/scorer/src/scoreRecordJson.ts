@@ -24,8 +24,8 @@ export interface ScoreRecordFields {
   readonly channel: string | undefined
   readonly segment: string | undefined
   readonly score: number
-  /** the previous record's score as written there (the writer's `scoreText` of that record), "50" before the first */
-  readonly previousScore: string
+  /** the previous record's score (50 before the first) */
+  readonly previousScore: number
   readonly index: number
   readonly impression: number | undefined
   readonly recovery: RecoveryBranch | undefined
@@ -38,8 +38,6 @@ export interface ScoreRecordFields {
 export interface ScoreRecordWriter {
   /** the record as JSON text */
   readonly write: (fields: ScoreRecordFields) => string
-  /** the score of the record written last, as written: the next record of the customer's previousScore */
-  readonly scoreText: () => string
 }
 
 const number = (value: number | undefined) => (value === undefined ? "null" : String(value))
@@ -73,18 +71,14 @@ export const scoreRecordWriter = (params: Params): ScoreRecordWriter => {
     }
     return text
   }
-  let lastScoreText = "50"
   return {
-    scoreText: () => lastScoreText,
     write: (f) => {
       const c = f.components
-      const score = String(f.score)
-      lastScoreText = score
       return (
         `{"customerId":${JSON.stringify(f.customerId)},"seq":${f.seq},"eventId":${JSON.stringify(f.eventId)}` +
         `,"eventSource":${quote(f.eventSource)},"eventType":${quote(f.eventType)}` +
         `,"eventTimeMs":${f.eventTimeMs},"channel":${quote(f.channel)},"segment":${quote(f.segment)}` +
-        `,"score":${score},"previousScore":${f.previousScore},"index":${f.index}` +
+        `,"score":${f.score},"previousScore":${f.previousScore},"index":${f.index}` +
         `,"impression":${number(f.impression)},"recovery":${quote(f.recovery)}` +
         `,"flags":{"late":${f.late},"duplicate":${f.duplicate},"orphanResolution":${f.orphanResolution}}` +
         `,"components":{"tRefMs":${c.tRefMs},"sPos":${c.sPos},"sNeg":${c.sNeg},"w":${c.w},"pPos":${c.pPos}` +
