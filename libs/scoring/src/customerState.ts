@@ -579,7 +579,8 @@ const remember = (s: CustomerState, src: ReadonlyArray<number>, at: number, p: P
  * room for the arriving event and `SLACK` more. This replaces a `remember`
  * per event (each of which may grow the ring, moving the buffer along) and
  * a reshaped buffer by one array written once, and keeps the ring no larger
- * than what it holds. The caller writes the arriving event into slot 0.
+ * than what it holds. Like `reshapeBuffer`, it leaves one slot open for the
+ * arriving event, slot 0, which the caller writes.
  *
  * What `remember` would do one event at a time is worked out on positions
  * first: the ring's pairs followed by the leaving events the dedup horizon
@@ -639,7 +640,7 @@ const evictAll = (s: CustomerState, p: Params): void => {
   s.rc = ring
   s.ss = 0
   s.sc = pairs
-  s.bc = 0
+  s.bc = 1
   s.bs = null
 }
 
@@ -863,7 +864,6 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
       reshapeBuffer(s, drop, count - drop)
     }
     writeBuffered(s, count - drop, id, source, sourceString)
-    if (all) s.bc = 1
     return
   }
 

@@ -43,7 +43,7 @@ export const sourceIndexOf = (source: string): number => {
   return source === cachedNames[slot] && source.length > 0 ? cachedIndexes[slot]! : lookUpSource(source, slot)
 }
 
-/** `sourceIndexOf` past its one-entry cache: kept apart so that the check stays small enough for V8 to inline. */
+/** `sourceIndexOf` past its cache by length: kept apart so that the check stays small enough for V8 to inline. */
 const lookUpSource = (source: string, slot: number): number => {
   let index = sourceIndex.get(source)
   if (index === undefined) {

@@ -371,12 +371,16 @@ export const stepInOrder = (fold: Fold, src: ReadonlyArray<number>, at: number, 
 
 /** A closed impression (`lastStep.v`, `lastStep.w`) enters the sums and peaks and becomes the last one. */
 const closeStep = (fold: Fold, src: ReadonlyArray<number>, at: number, p: Params): void => {
-  const meta = src[at + E_META]! & 255
-  addClosed(fold, src, at, meta, p)
+  addClosed(fold, src, at, src[at + E_META]! & 255, p)
+  setLast(fold, src, at)
+}
+
+/** The event at `at` made the last impression, `lastStep.v`. */
+const setLast = (fold: Fold, src: ReadonlyArray<number>, at: number): void => {
   const n = fold.n
   n[LAST_T] = src[at + E_T]!
   n[LAST_V] = lastStep.v
-  n[LAST_META] = meta
+  n[LAST_META] = src[at + E_META]! & 255
 }
 
 const stepTouchpoint = (fold: Fold, src: ReadonlyArray<number>, at: number, p: Params): void => {
@@ -432,12 +436,9 @@ const stepIssueOpened = (fold: Fold, src: ReadonlyArray<number>, at: number, p: 
   n[S_NEG] = n[S_NEG]! + w * v * factor
   n[W] = n[W]! + w * factor
   openIssue(fold, label, t, x, earlier, v)
-  const m = fold.n
-  m[LAST_T] = t
-  m[LAST_V] = v
-  m[LAST_META] = src[at + E_META]! & 255
   lastStep.v = v
   lastStep.w = w
+  setLast(fold, src, at)
 }
 
 const stepIssueResolved = (fold: Fold, src: ReadonlyArray<number>, at: number, p: Params): void => {

@@ -36,7 +36,11 @@ export interface PartitionState {
   readonly customers: Map<string, CustomerState>
 }
 
-/** The score of the record a state's last event produced (50 before any). */
+/**
+ * The score of the record a state's last event produced (50 before any): for
+ * a customer's first record in a batch (later ones take the score just
+ * written).
+ */
 const lastScore = (state: CustomerState, params: Params): number => {
   if (state.seq === 0) return 50
   const components = componentsOf(state, params)
@@ -108,7 +112,8 @@ export const scoreBatch = (
   const customers = state.customers
   const scores: Array<Message> = []
   const deadLetters: Array<Message> = []
-  const touched = new Map<string, CustomerState>()
+  /** the customers this batch touched, with the score of the last record written for each */
+  const touched = new Map<string, number>()
   const deadLetterCounts = new Map<string, number>()
   let firstDeadLetter: BatchStats["firstDeadLetter"]
   let applied = 0
@@ -152,11 +157,11 @@ export const scoreBatch = (
       customer = emptyState()
       customers.set(customerId, customer)
     }
-    const previousScore = lastScore(customer, params)
+    const previousScore = touched.get(customerId) ?? lastScore(customer, params)
     applyInto(customer, fromInteraction(event), params, outcome)
     const components = componentsOf(customer, params)
     const terms = termsFromComponents(components, params, components.tRefMs)
-    touched.set(customerId, customer)
+    touched.set(customerId, terms.score)
     if (outcome.applied) applied++
     if (outcome.duplicate) duplicates++
     if (outcome.late) late++
@@ -200,8 +205,8 @@ export const scoreBatch = (
 
   const changelog = new Array<ChangelogWrite>(touched.size)
   let i = 0
-  for (const [customerId, customer] of touched) {
-    const bytes = serializeState(customer)
+  for (const customerId of touched.keys()) {
+    const bytes = serializeState(customers.get(customerId)!)
     changelog[i++] = { key: customerId, value: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) }
   }
   const topicMessages = [{ topic: topics.scores, messages: scores }]
