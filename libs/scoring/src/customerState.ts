@@ -101,6 +101,14 @@ export class CustomerState implements Fold {
   duplicates: number
   /** Events inside the horizon that arrived out of canonical order (each caused a re-fold). */
   reordered: number
+  /**
+   * A filter of the dedup hashes in `b` (buffered and remembered): the
+   * `dedupBit` of each. A bit may outlive its hash (it is only recomputed
+   * when the ring is laid out afresh), never the other way round, so an
+   * arrival whose bit is clear is no duplicate and skips the search. Derived,
+   * not serialized.
+   */
+  seen: number
 
   constructor(
     n: Array<number>,
@@ -130,6 +138,7 @@ export class CustomerState implements Fold {
     this.late = late
     this.duplicates = duplicates
     this.reordered = reordered
+    this.seen = 0
   }
 
   /** Resolutions of issues the fold did not know when it folded them. */
@@ -141,6 +150,17 @@ export class CustomerState implements Fold {
   get evictedT(): number {
     return this.b[0]!
   }
+}
+
+/**
+ * The bit of a dedup hash in `seen`: one of 30, from the hash's low bits,
+ * so that the filter is a small integer (V8 keeps a field holding one
+ * unboxed in the object). With the dozen hashes a state holds, about one
+ * arrival in four finds its bit set and searches.
+ */
+export const dedupBit = (hash: number): number => {
+  const low = (hash | 0) & 31
+  return 1 << (low < 30 ? low : low - 30)
 }
 
 /** The first pair of the dedup ring in `b`. */
@@ -244,7 +264,12 @@ export const assembleState = (
       if (source === 0) bs[i * 2 + 1] = sourceString
     }
   }
-  return new CustomerState(n, en, b, bs, count, rc, 0, rc, seq, events, late, duplicates, reordered)
+  const s = new CustomerState(n, en, b, bs, count, rc, 0, rc, seq, events, late, duplicates, reordered)
+  let seen = 0
+  for (let i = 0; i < rc; i++) seen |= dedupBit(b[RING + i * 2 + 1]!)
+  for (let i = 0; i < count; i++) seen |= dedupBit(b[base + i * BUF_STRIDE + B_HASH]!)
+  s.seen = seen
+  return s
 }
 
 /** The buffered events as (t, fold meta, x, y, hash, label) numbers and (id, source) strings. */
@@ -478,7 +503,10 @@ const compareIdentity = (s: CustomerState, i: number, id: string, source: number
   return 0
 }
 
-/** Buffered events by hash, confirmed by their identity (whatever their time); older ones by hash alone. */
+/**
+ * Buffered events by hash, confirmed by their identity (whatever their time);
+ * older ones by hash alone. Only for an arrival whose bit is set in `seen`.
+ */
 const isDuplicate = (s: CustomerState, id: string, source: number, sourceString: string): boolean => {
   const b = s.b
   const hash = arrival[B_HASH]!
@@ -565,6 +593,7 @@ const remember = (s: CustomerState, src: ReadonlyArray<number>, at: number, p: P
   if (slot >= pairs) slot -= pairs
   b[RING + slot * 2] = t
   b[RING + slot * 2 + 1] = hash
+  s.seen |= dedupBit(hash)
   s.ss = start
   s.sc = count + 1
 }
@@ -622,6 +651,8 @@ const evictAll = (s: CustomerState, p: Params): void => {
   const ring = spare > pairs ? spare : pairs
   const out = acquire(RING + 2 * ring + (1 + SLACK) * BUF_STRIDE)
   out[0] = evictedT
+  // The filter afresh: bits of hashes that left stay set only until here.
+  let seen = 0
   for (let i = first, to = RING; i < end; i++, to += 2) {
     if (i < held) {
       let at = ringStart + i
@@ -633,7 +664,9 @@ const evictAll = (s: CustomerState, p: Params): void => {
       out[to] = b[at + B_T]!
       out[to + 1] = b[at + B_HASH]!
     }
+    seen |= dedupBit(out[to + 1]!)
   }
+  s.seen = seen
   // Spare pairs and buffer slots are not read before they are written: a recycled array's old numbers may stay.
   s.b = out
   release(b)
@@ -692,6 +725,16 @@ const holdsStrings = (s: CustomerState): boolean => {
 }
 
 /**
+ * Whether `b` holds a buffer of `count` events in place: room for them, and
+ * for at most `SLACK` more. An event appended in place (the usual case
+ * inside a session) moves nothing.
+ */
+const fitsInPlace = (s: CustomerState, count: number): boolean => {
+  const room = s.b.length - bufferBase(s)
+  return room >= count * BUF_STRIDE && room <= (count + SLACK) * BUF_STRIDE
+}
+
+/**
  * Drops the first `drop` buffered events and opens a slot at `index` (an
  * index into the result): in place while `b` has room and at most `SLACK`
  * slots more, otherwise into a new array with exactly `SLACK` slots more
@@ -703,8 +746,7 @@ const reshapeBuffer = (s: CustomerState, drop: number, index: number): void => {
   const b = s.b
   const bs = s.bs
   const base = bufferBase(s)
-  const room = b.length - base
-  if (room < count * BUF_STRIDE || room > (count + SLACK) * BUF_STRIDE) {
+  if (!fitsInPlace(s, count)) {
     // Room for SLACK more either way: events come in sessions, and a buffer
     // emptied at a session's start and cut to its exact size would be
     // re-allocated at the session's second event.
@@ -750,6 +792,7 @@ const writeBuffered = (s: CustomerState, index: number, id: string, source: numb
   const b = s.b
   const at = bufferBase(s) + index * BUF_STRIDE
   for (let j = 0; j < BUF_STRIDE; j++) b[at + j] = arrival[j]!
+  s.seen |= dedupBit(arrival[B_HASH]!)
   if (arrival[B_K0]! < 0 || source === 0 || s.bs !== null) writeBufferedStrings(s, index, id, source, sourceString)
 }
 
@@ -825,7 +868,7 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
   arrival[B_K0] = k0
   arrival[B_K1] = k0 >= 0 ? key.k1 : 0
   arrival[B_K2] = k0 >= 0 ? key.k2 : 0
-  if (isDuplicate(s, id, source, sourceString)) {
+  if ((s.seen & dedupBit(key.hash)) !== 0 && isDuplicate(s, id, source, sourceString)) {
     s.duplicates++
     out.seq = seq
     out.applied = false
@@ -859,6 +902,7 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
     // Read the step before the evicted fold is stepped.
     report(out, seq, false, false, lastStep.v, lastStep.branch, lastStep.orphan, lastStep.repeatedOpening)
     if (all) evictAll(s, p)
+    else if (drop === 0 && fitsInPlace(s, count + 1)) s.bc = count + 1
     else {
       if (drop > 0) evictHead(s, drop, p)
       reshapeBuffer(s, drop, count - drop)
