@@ -73,18 +73,28 @@ export const key = {
   k2: 0
 }
 
-/**
- * Per ASCII code, one byte: a lowercase hex digit's value (0–15), 16 for '-',
- * 32 for anything else. The low four bits are the nibble, the rest (>> 4)
- * its class: 0 for a digit, 1 for a dash, 2 for anything else.
- */
-const NIBBLE = new Uint8Array(128).fill(32)
-for (let c = 48; c <= 57; c++) NIBBLE[c] = c - 48
-for (let c = 97; c <= 102; c++) NIBBLE[c] = c - 87
-NIBBLE[45] = 16
-
 const TWO_16 = 65_536
 const TWO_32 = 4_294_967_296
+
+/**
+ * The nibbles of two characters at once, one in each 16-bit half of `x`
+ * (the pairs `hashId` mixes): the low four bits, plus 9 for a letter
+ * (bit 6 set), kept to four bits. Right for lowercase hex digits only;
+ * `notHexPair` tells whether they were.
+ */
+const nibblePair = (x: number): number => ((x & 0x000f000f) + 9 * ((x >> 6) & 0x00010001)) & 0x000f000f
+
+/**
+ * 0 when both halves of `x` are lowercase hex digits (`nibbles` being
+ * `nibblePair(x)`): the digit each half's nibble stands for ('0' + n, or
+ * 'a' − 10 + n from 10 on) is that half again. Any other code unit, a
+ * non-ASCII one included, differs from the digit of its nibble.
+ */
+const notHexPair = (x: number, nibbles: number): number =>
+  (nibbles + 0x00300030 + 39 * (((nibbles + 0x00060006) >> 4) & 0x00010001)) ^ x
+
+/** '-' xor '0': turns a dash where a UUID has one into the digit 0 (that it is a dash is checked apart). */
+const DASH = 45 ^ 48
 
 /**
  * Sets `key.hash` to `hashId` of (source, id) and `key.k0..k2` to the packed
@@ -107,28 +117,26 @@ export const readKey = (source: number, sourceString: string, id: string): void 
     key.k0 = -1
     return
   }
-  // hashId's loop for 36 code units (nine whole steps, no tail), and the nibbles beside it.
+  // hashId's loop for 36 code units (nine whole steps, no tail), and the nibbles of the same pairs beside it.
   h1 ^= 36
   h2 ^= 36
-  let any = 0
-  let classes = 0
+  let bad = 0
   let w0 = 0
   let w1 = 0
   let w2 = 0
   for (let i = 0; i < 36; i += 4) {
-    const a = id.charCodeAt(i)
-    const b = id.charCodeAt(i + 1)
-    const c = id.charCodeAt(i + 2)
-    const d = id.charCodeAt(i + 3)
-    h1 = Math.imul(h1 ^ ((a << 16) | b), 2654435761)
-    h2 = Math.imul(h2 ^ ((c << 16) | d), 1597334677)
-    any |= a | b | c | d
-    const na = NIBBLE[a & 127]!
-    const nb = NIBBLE[b & 127]!
-    const nc = NIBBLE[c & 127]!
-    const nd = NIBBLE[d & 127]!
-    classes += (na >> 4) + (nb >> 4) + (nc >> 4) + (nd >> 4)
-    const group = ((na & 15) << 12) | ((nb & 15) << 8) | ((nc & 15) << 4) | (nd & 15)
+    const ab = (id.charCodeAt(i) << 16) | id.charCodeAt(i + 1)
+    const cd = (id.charCodeAt(i + 2) << 16) | id.charCodeAt(i + 3)
+    h1 = Math.imul(h1 ^ ab, 2654435761)
+    h2 = Math.imul(h2 ^ cd, 1597334677)
+    // A UUID's dashes are its characters 8, 13, 18 and 23: each must be one, and reads as the digit 0.
+    const dash = i === 8 ? ab >>> 16 : i === 12 ? ab & 0xffff : i === 16 ? cd >>> 16 : i === 20 ? cd & 0xffff : 45
+    const digitsAb = ab ^ (i === 8 ? DASH << 16 : i === 12 ? DASH : 0)
+    const digitsCd = cd ^ (i === 16 ? DASH << 16 : i === 20 ? DASH : 0)
+    const nAb = nibblePair(digitsAb)
+    const nCd = nibblePair(digitsCd)
+    bad |= (dash ^ 45) | notHexPair(digitsAb, nAb) | notHexPair(digitsCd, nCd)
+    const group = ((nAb >> 16) << 12) | ((nAb & 15) << 8) | ((nCd >> 16) << 4) | (nCd & 15)
     if (i < 12) w0 = w0 * TWO_16 + group
     else if (i < 24) w1 = w1 * TWO_16 + group
     else w2 = w2 * TWO_16 + group
@@ -138,15 +146,7 @@ export const readKey = (source: number, sourceString: string, id: string): void 
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507)
   h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909)
   key.hash = 4294967296 * (2097151 & h2) + (h1 >>> 0)
-  // Four dashes and 32 hex digits (any other character adds 2, a misplaced dash 1), ASCII only, the dashes where a UUID has them.
-  if (
-    classes === 4 &&
-    any < 128 &&
-    id.charCodeAt(8) === 45 &&
-    id.charCodeAt(13) === 45 &&
-    id.charCodeAt(18) === 45 &&
-    id.charCodeAt(23) === 45
-  ) {
+  if (bad === 0) {
     key.k0 = w0
     key.k1 = w1
     key.k2 = w2
@@ -155,23 +155,12 @@ export const readKey = (source: number, sourceString: string, id: string): void 
   }
 }
 
-/** Sets `key.k0..k2` to the packed form of `id` (k0 = −1: keep the string). For restored states. */
-export const packId = (id: string): void => {
-  key.k0 = -1
-  if (id.length !== 36) return
-  let classes = 0
-  const words = [0, 0, 0]
-  for (let i = 0; i < 36; i++) {
-    const c = id.charCodeAt(i)
-    if (c >= 128) return
-    classes += NIBBLE[c]! >> 4
-    words[Math.floor(i / 12)] = words[Math.floor(i / 12)]! * 16 + (NIBBLE[c]! & 15)
-  }
-  if (classes !== 4 || id[8] !== "-" || id[13] !== "-" || id[18] !== "-" || id[23] !== "-") return
-  key.k0 = words[0]!
-  key.k1 = words[1]!
-  key.k2 = words[2]!
-}
+/**
+ * Sets `key.k0..k2` to the packed form of `id` (k0 = −1: keep the string).
+ * For restored states, which have no use for the hash `readKey` also
+ * leaves (of the id under the empty source).
+ */
+export const packId = (id: string): void => readKey(0, "", id)
 
 const HEX = "0123456789abcdef"
 
