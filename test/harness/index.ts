@@ -1,3 +1,4 @@
+export { failureText, parseConfig } from "./configFromEnv.ts"
 export type { InfraSource, TestInfra } from "./providedContext.ts"
 export {
   biServerTarget,

@@ -158,7 +158,7 @@ export class CustomerState implements Fold {
  * unboxed in the object). With the dozen hashes a state holds, about one
  * arrival in four finds its bit set and searches.
  */
-export const dedupBit = (hash: number): number => {
+const dedupBit = (hash: number): number => {
   const low = (hash | 0) & 31
   return 1 << (low < 30 ? low : low - 30)
 }

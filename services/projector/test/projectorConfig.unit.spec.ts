@@ -1,11 +1,9 @@
-import { ConfigProvider, Effect, Exit } from "effect"
+import { Exit } from "effect"
 import { describe, expect, it } from "vitest"
+import { failureText, parseConfig } from "../../../test/harness/index.ts"
 import { projectorConfig } from "../src/projectorConfig.ts"
 
-const parse = (env: Record<string, string>) =>
-  Effect.runSyncExit(projectorConfig.parse(ConfigProvider.fromEnv({ env })))
-
-const failureText = (exit: Exit.Exit<unknown, unknown>) => (Exit.isFailure(exit) ? String(exit.cause) : "")
+const parse = (env: Record<string, string>) => parseConfig(projectorConfig, env)
 
 describe("projectorConfig", () => {
   it("runs the demo out of the box, with Kafka's usual group timing", () => {

@@ -1,14 +1,12 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { defaultParams, modelVersionId } from "@xpscore/scoring"
-import { ConfigProvider, Effect, Exit, Option } from "effect"
+import { Effect, Exit, Option } from "effect"
 import { describe, expect, it } from "vitest"
-import { temporaryFolder } from "../../../test/harness/index.ts"
+import { failureText, parseConfig, temporaryFolder } from "../../../test/harness/index.ts"
 import { loadModelParams, scorerConfig } from "../src/scorerConfig.ts"
 
-const parse = (env: Record<string, string>) => Effect.runSyncExit(scorerConfig.parse(ConfigProvider.fromEnv({ env })))
-
-const failureText = (exit: Exit.Exit<unknown, unknown>) => (Exit.isFailure(exit) ? String(exit.cause) : "")
+const parse = (env: Record<string, string>) => parseConfig(scorerConfig, env)
 
 describe("scorerConfig", () => {
   it("runs the demo out of the box: every setting has a default", () => {
