@@ -1,4 +1,5 @@
 import { applyInto, type CustomerState, defaultParams, emptyState, newOutcome, type Params } from "../src/index.ts"
+import { type CpuTicks, cpuTicks, formatSteal, stealShare } from "./hostSteal.ts"
 import { type CustomerEvent, type SyntheticOptions, syntheticHistory } from "./syntheticHistory.ts"
 
 /**
@@ -34,6 +35,8 @@ export interface FoldBenchmarkResult {
   readonly bestEventsPerSecond: number
   /** Of the median round, per second of the main thread's CPU time. */
   readonly eventsPerCpuSecond: number
+  /** Share of the machine's CPU time the host took during the timed rounds (see hostSteal.ts); undefined off Linux. */
+  readonly stealShare: number | undefined
 }
 
 /** The main thread's CPU time in seconds (user and system; GC helper threads not included). */
@@ -85,6 +88,7 @@ export const runFoldBenchmark = (options: FoldBenchmarkOptions = defaultFoldBenc
   const seconds: Array<number> = []
   const cpuSeconds: Array<number> = []
   let customers = 0
+  let ticksBefore: CpuTicks | undefined
   // The first round is not timed: it warms the JIT up, which keeps
   // optimizing (on a background thread, later under load) well into it.
   for (let round = -1; round < options.rounds; round++) {
@@ -99,11 +103,15 @@ export const runFoldBenchmark = (options: FoldBenchmarkOptions = defaultFoldBenc
       elapsed += performance.now() - started
       cpu += threadCpuSeconds() - cpuStarted
     }
-    if (round < 0) continue
+    if (round < 0) {
+      ticksBefore = cpuTicks()
+      continue
+    }
     seconds.push(elapsed / 1000)
     cpuSeconds.push(cpu)
     customers = states.size
   }
+  const steal = stealShare(ticksBefore, cpuTicks())
   const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
   return {
     events: history.events,
@@ -113,13 +121,15 @@ export const runFoldBenchmark = (options: FoldBenchmarkOptions = defaultFoldBenc
     cpuSeconds,
     eventsPerSecond: history.events / median(seconds),
     bestEventsPerSecond: history.events / Math.min(...seconds),
-    eventsPerCpuSecond: history.events / median(cpuSeconds)
+    eventsPerCpuSecond: history.events / median(cpuSeconds),
+    stealShare: steal
   }
 }
 
 export const formatFoldBenchmark = (result: FoldBenchmarkResult): string => {
   const format = (n: number) => Math.round(n).toLocaleString("en-US")
-  return `pure fold: ${format(result.eventsPerSecond)} events/s (median of ${result.rounds} rounds, best ${format(result.bestEventsPerSecond)}; ${format(result.eventsPerCpuSecond)} per second of CPU time); ${format(result.events)} events across ${format(result.customers)} customers`
+  const steal = formatSteal(result.stealShare)
+  return `pure fold: ${format(result.eventsPerSecond)} events/s (median of ${result.rounds} rounds, best ${format(result.bestEventsPerSecond)}; ${format(result.eventsPerCpuSecond)} per second of CPU time); ${format(result.events)} events across ${format(result.customers)} customers${steal === "" ? "" : `; ${steal} meanwhile`}`
 }
 
 if (import.meta.main) {

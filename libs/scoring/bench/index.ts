@@ -11,6 +11,7 @@ export {
   formatFoldBenchmark,
   runFoldBenchmark
 } from "./foldBenchmark.ts"
+export { type CpuTicks, cpuTicks, formatSteal, stealShare } from "./hostSteal.ts"
 export { formatStateMemory, measureStateMemory, type StateMemoryResult } from "./stateMemory.ts"
 export {
   type CustomerEvent,

@@ -11,6 +11,7 @@ import {
   topicNames,
   topicSpecs
 } from "@xpscore/kafka"
+import { cpuTicks, stealShare } from "@xpscore/scoring/bench"
 import { Effect } from "effect"
 import type { Kafka } from "kafkajs"
 import { benchProducer, generateInput, produceAll } from "./benchInput.ts"
@@ -42,6 +43,8 @@ export interface BenchResult {
     /** 1-minute load average before and after: the figures are as noisy as the machine was busy */
     readonly loadBefore: number
     readonly loadAfter: number
+    /** share of the machine's CPU time the host took during the run (a shared VM's noise; undefined off Linux) */
+    readonly stealShare: number | undefined
     /** whether libs/kafka's faster kafkajs producer pieces were in place (each "installed", or why not) */
     readonly kafkajsEncoding: KafkajsEncodingStatus
   }
@@ -208,6 +211,7 @@ export const runBench = (options: BenchOptions) =>
     const { plan, brokers, say } = options
     const startedAt = performance.now()
     const loadBefore = os.loadavg()[0]!
+    const ticksBefore = cpuTicks()
     const runId = Math.random().toString(36).slice(2, 8)
     const prefix = `xp.bench-${plan.mode}-${runId}.`
     const database = `xpscore_bench_${plan.mode}_${runId}`
@@ -314,6 +318,7 @@ export const runBench = (options: BenchOptions) =>
         node: process.version,
         loadBefore,
         loadAfter: os.loadavg()[0]!,
+        stealShare: stealShare(ticksBefore, cpuTicks()),
         kafkajsEncoding: kafkajsEncodingStatus()
       },
       input: {

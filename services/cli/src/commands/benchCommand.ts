@@ -3,6 +3,7 @@ import * as path from "node:path"
 import { type FigureRow, formatTarget, formatValue, fullPlan, quickPlan, runBench, verdict } from "@xpscore/bench"
 import { kafkaBrokersConfig, xpscoreHome } from "@xpscore/config"
 import { kafkaServesMetadata, LocalInfra } from "@xpscore/infra"
+import { formatSteal } from "@xpscore/scoring/bench"
 import { Config, Console, Effect, Option, Redacted } from "effect"
 import { Command, Flag } from "effect/cli"
 import { formatTable } from "../terminalTable.ts"
@@ -96,8 +97,9 @@ export const benchCommand = Command.make(
       fs.mkdirSync(path.dirname(file), { recursive: true })
       fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`)
       yield* Console.log(table(result.rows))
+      const steal = formatSteal(result.machine.stealShare)
       yield* Console.log(
-        `\n${plan.mode} run in ${result.seconds.toFixed(0)} s on ${result.machine.cpus} cores, load ${result.machine.loadBefore.toFixed(1)} → ${result.machine.loadAfter.toFixed(1)}; input ${result.input.records.toLocaleString("en-US")} simulated records (seed ${result.input.seed})`
+        `\n${plan.mode} run in ${result.seconds.toFixed(0)} s on ${result.machine.cpus} cores, load ${result.machine.loadBefore.toFixed(1)} → ${result.machine.loadAfter.toFixed(1)}${steal === "" ? "" : `, ${steal}`}; input ${result.input.records.toLocaleString("en-US")} simulated records (seed ${result.input.seed})`
       )
       yield* Console.log(`figures: ${file}`)
     }).pipe(Effect.scoped)
