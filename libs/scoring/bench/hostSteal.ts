@@ -6,8 +6,9 @@ import * as fs from "node:fs"
  * shared VM it varies from minute to minute, and both clocks a benchmark
  * reads count it as the benchmark's own: wall time obviously, and a
  * thread's CPU time too (the guest kernel cannot tell a stolen tick from
- * one it ran). A figure taken while the host was busy is low by about the
- * stolen share, so the figures carry it.
+ * one it ran). So the figures carry it, as a sign of a busy host rather
+ * than a correction: a busy host also slows a VM through the caches and
+ * memory they share, and a figure can be low by far more than the share.
  */
 export interface CpuTicks {
   readonly steal: number
