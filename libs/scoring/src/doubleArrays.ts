@@ -27,22 +27,42 @@ export const doubles = (size: number): Array<number> => {
 /** Lengths kept, and spares kept per length. */
 const SPARE_LENGTHS = 512
 const SPARE_DEPTH = 4
-const spare: Array<Array<Array<number>>> = []
-for (let i = 0; i < SPARE_LENGTHS; i++) spare.push([])
+/**
+ * The spares of length L sit in slots L·SPARE_DEPTH onwards, `spareCount[L]`
+ * of them: one flat array and a count rather than an array per length,
+ * whose push and pop are builtin calls. The fold releases and acquires an
+ * array at every session's first event; in an interleaved A/B the calls
+ * cost about 3 % of its time.
+ */
+const EMPTY: Array<number> = []
+const spareSlots: Array<Array<number>> = []
+for (let i = 0; i < SPARE_LENGTHS * SPARE_DEPTH; i++) spareSlots.push(EMPTY)
+const spareCount = new Int32Array(SPARE_LENGTHS)
 
 /** An array no state refers to any more. */
 export const release = (a: Array<number>): void => {
-  if (a.length < SPARE_LENGTHS) {
-    const free = spare[a.length]!
-    if (free.length < SPARE_DEPTH) free.push(a)
+  const length = a.length
+  if (length < SPARE_LENGTHS) {
+    const count = spareCount[length]!
+    if (count < SPARE_DEPTH) {
+      spareSlots[length * SPARE_DEPTH + count] = a
+      spareCount[length] = count + 1
+    }
   }
 }
 
 /** A double array of `size` (zeros when new; a spare holds old numbers the caller overwrites). */
 export const acquire = (size: number): Array<number> => {
   if (size < SPARE_LENGTHS) {
-    const free = spare[size]!
-    if (free.length > 0) return free.pop()!
+    const count = spareCount[size]!
+    if (count > 0) {
+      const slot = size * SPARE_DEPTH + count - 1
+      const a = spareSlots[slot]!
+      // The pool lets go of it: a state that is dropped later takes its arrays along.
+      spareSlots[slot] = EMPTY
+      spareCount[size] = count - 1
+      return a
+    }
   }
   return doubles(size)
 }
