@@ -787,12 +787,19 @@ const reshapeBuffer = (s: CustomerState, drop: number, index: number): void => {
   if (s.bs !== null && drop > 0 && !holdsStrings(s)) s.bs = null
 }
 
-/** Writes the arriving event (`arrival`) into buffer slot `index`. */
-const writeBuffered = (s: CustomerState, index: number, id: string, source: number, sourceString: string): void => {
+/** Writes the arriving event (`arrival`, whose hash has `bit` in the dedup filter) into buffer slot `index`. */
+const writeBuffered = (
+  s: CustomerState,
+  index: number,
+  bit: number,
+  id: string,
+  source: number,
+  sourceString: string
+): void => {
   const b = s.b
   const at = bufferBase(s) + index * BUF_STRIDE
   for (let j = 0; j < BUF_STRIDE; j++) b[at + j] = arrival[j]!
-  s.seen |= dedupBit(arrival[B_HASH]!)
+  s.seen |= bit
   if (arrival[B_K0]! < 0 || source === 0 || s.bs !== null) writeBufferedStrings(s, index, id, source, sourceString)
 }
 
@@ -868,7 +875,8 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
   arrival[B_K0] = k0
   arrival[B_K1] = k0 >= 0 ? key.k1 : 0
   arrival[B_K2] = k0 >= 0 ? key.k2 : 0
-  if ((s.seen & dedupBit(key.hash)) !== 0 && isDuplicate(s, id, source, sourceString)) {
+  const bit = dedupBit(key.hash)
+  if ((s.seen & bit) !== 0 && isDuplicate(s, id, source, sourceString)) {
     s.duplicates++
     out.seq = seq
     out.applied = false
@@ -907,7 +915,7 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
       if (drop > 0) evictHead(s, drop, p)
       reshapeBuffer(s, drop, count - drop)
     }
-    writeBuffered(s, count - drop, id, source, sourceString)
+    writeBuffered(s, count - drop, bit, id, source, sourceString)
     return
   }
 
@@ -928,7 +936,7 @@ export const applyInto = (s: CustomerState, event: ModelEvent, p: Params, out: M
   }
   evictHead(s, drop, p)
   reshapeBuffer(s, drop, index - drop)
-  writeBuffered(s, index - drop, id, source, sourceString)
+  writeBuffered(s, index - drop, bit, id, source, sourceString)
   s.reordered++
   refold(s, index - drop, p, out, seq)
 }
